@@ -104,3 +104,17 @@ stage_get_pip() {
         cp "$REPO_ROOT/tests/bin/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
     done
 }
+
+# Install Debian packages the checks need (CI machines start with only Python,
+# pip and apt; we run as root there).
+ensure_apt_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    [ "$(id -u)" -eq 0 ] || die "need root to install: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
