@@ -20,6 +20,17 @@ spacing, a missing final newline, CRLF - is rendered back byte for byte, so
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
+_BLANKS = ' \t'
+_WORD_AND_REST = re.compile(r'([^ \t]+)[ \t]*(.*)$', re.DOTALL)
+
+
+def split_lines(text):
+    """Split ``text`` after every ``\\n`` (the only line break the shell
+    knows), keeping the breaks; ``''.join(split_lines(t)) == t``."""
+    return re.findall(r'[^\n]*\n|[^\n]+$', text)
+
 
 def split_directive(line):
     """Return ``(name, value)`` for an active directive line, else ``None``.
@@ -27,15 +38,11 @@ def split_directive(line):
     ``value`` is what kdumpctl sees: the rest of the line up to the first
     ``#``, stripped of surrounding whitespace (may be empty).
     """
-    content = line.rstrip('\r\n')
-    stripped = content.strip()
+    stripped = line.rstrip('\r\n').strip(_BLANKS)
     if not stripped or stripped.startswith('#'):
         return None
-    parts = stripped.split(None, 1)
-    name = parts[0]
-    value = parts[1] if len(parts) > 1 else ''
-    value = value.split('#', 1)[0].strip()
-    return name, value
+    name, rest = _WORD_AND_REST.match(stripped).groups()
+    return name, rest.split('#', 1)[0].strip(_BLANKS)
 
 
 def _line_ending(text):
@@ -60,7 +67,7 @@ class KdumpConf(object):
     @classmethod
     def parse(cls, text):
         """Build a model from the file content ``text`` (str)."""
-        return cls(text.splitlines(True), _line_ending(text))
+        return cls(split_lines(text), _line_ending(text))
 
     def render(self):
         """The file content; identical to the parsed text if nothing was edited."""
@@ -117,7 +124,7 @@ class KdumpConf(object):
             first = indexes[0]
             old_line = self._lines[first]
             newline = old_line[len(old_line.rstrip('\r\n')):] or ''
-            if split_directive(old_line) != (name, value) or old_line.rstrip('\r\n') != '%s %s' % (name, value):
+            if old_line.rstrip('\r\n') != '%s %s' % (name, value):
                 self._lines[first] = self._format(name, value, newline)
             for index in reversed(indexes[1:]):
                 del self._lines[index]
@@ -133,8 +140,6 @@ class KdumpConf(object):
                 break
         if position > 0 and not self._lines[position - 1].endswith('\n'):
             self._lines[position - 1] += self._newline
-            if position == len(self._lines):
-                line = line.rstrip('\r\n')
         self._lines.insert(position, line)
 
     def remove(self, name):

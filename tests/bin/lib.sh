@@ -21,7 +21,7 @@ python_bin_dirs() {
 
 # The first interpreter named python<version> that really runs.
 find_python() {
-    local version=$1 dir candidate
+    local version=$1 candidate
     for candidate in "python$version" $(python_bin_dirs | sed "s|\$|/python$version|"); do
         if [ -x "$candidate" ] || command -v "$candidate" >/dev/null 2>&1; then
             if "$candidate" -c 'import sys, venv' >/dev/null 2>&1; then
@@ -100,9 +100,11 @@ stage_get_pip() {
     local cache version
     cache=$HOME/.ansible/test/cache
     mkdir -p "$cache"
-    for version in $(grep -ohE "pip='[0-9.]+'" "$VENV_ROOT"/*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | sort -u | sed -E "s/pip='([0-9.]+)'/\1/"); do
-        cp "$REPO_ROOT/tests/bin/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
-    done
+    grep -ohE "pip='[0-9.]+'" "$VENV_ROOT"/*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py |
+        sed -E "s/pip='([0-9.]+)'/\1/" | sort -u |
+        while read -r version; do
+            cp "$REPO_ROOT/tests/bin/get_pip_standin.py" "$cache/get_pip_${version//./_}.py"
+        done
 }
 
 # Install Debian packages the checks need (CI machines start with only Python,
