@@ -120,3 +120,14 @@ ensure_apt_packages() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# A directory whose ansible_collections/crashdump/kdump is a symlink to the
+# checkout: point ANSIBLE_COLLECTIONS_PATH at it so that ansible, ansible-lint
+# and molecule use this checkout, never a stale installed copy.
+checkout_collections_path() {
+    local base
+    base=$(mktemp -d "${TMPDIR:-/tmp}/crashdump-kdump-path.XXXXXX")
+    mkdir -p "$base/ansible_collections/crashdump"
+    ln -s "$REPO_ROOT" "$base/ansible_collections/crashdump/kdump"
+    printf '%s\n' "$base"
+}
