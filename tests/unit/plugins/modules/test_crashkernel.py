@@ -332,8 +332,8 @@ def test_el9_grubby_that_updates_the_files_itself_leaves_nothing_to_write(run_mo
     result, failed = run_module(crashkernel.main, args_for(fake, value='256M'), diff=True)
     assert not failed and result['changed']
     assert fake.read('kernel_cmdline').endswith(' quiet crashkernel=256M\n')
-    assert [diff['after_header'] for diff in result['diff']][1:3] == [fake.path('default_grub'),
-                                                                     fake.path('kernel_cmdline')]
+    headers = [diff['after_header'] for diff in result['diff']]
+    assert headers[1:3] == [fake.path('default_grub'), fake.path('kernel_cmdline')]
     assert result['diff'][2]['before'] == fake.fixture_text('crashkernel/el9_kernel_cmdline')
 
 

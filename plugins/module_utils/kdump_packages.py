@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Installed versions of the packages kdump is made of, per family.
+
+``installed_versions(module, family)`` asks rpm or dpkg-query once and
+returns ``{package: version or None}``; the ``parse_*`` functions take the
+command output and are what the unit tests feed.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+PACKAGES = {
+    'rhel': ('kexec-tools', 'kdump-utils', 'makedumpfile'),
+    'debian': ('kdump-tools', 'kexec-tools', 'makedumpfile'),
+}
+RPM_FORMAT = '%{NAME} %{VERSION}-%{RELEASE}\\n'
+DPKG_FORMAT = '${Package} ${Version} ${db:Status-Status}\\n'
+
+
+def parse_rpm_query(text, names):
+    """``rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\\n' <names>`` output; absent packages give None."""
+    versions = dict((name, None) for name in names)
+    for line in (text or '').splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0] in versions:
+            versions[fields[0]] = fields[1]
+    return versions
+
+
+def parse_dpkg_query(text, names):
+    """``dpkg-query -W -f '${Package} ${Version} ${db:Status-Status}\\n' <names>`` output.
+
+    Only packages whose status is ``installed`` count.
+    """
+    versions = dict((name, None) for name in names)
+    for line in (text or '').splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[0] in versions and fields[2] == 'installed':
+            versions[fields[0]] = fields[1]
+    return versions
+
+
+def installed_versions(module, family):
+    names = PACKAGES[family]
+    if family == 'rhel':
+        rpm = module.get_bin_path('rpm')
+        if not rpm:
+            return dict((name, None) for name in names)
+        _rc, out, _err = module.run_command([rpm, '-q', '--qf', RPM_FORMAT] + list(names))
+        return parse_rpm_query(out, names)
+    dpkg_query = module.get_bin_path('dpkg-query')
+    if not dpkg_query:
+        return dict((name, None) for name in names)
+    _rc, out, _err = module.run_command([dpkg_query, '-W', '-f', DPKG_FORMAT] + list(names))
+    return parse_dpkg_query(out, names)

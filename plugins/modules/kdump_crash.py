@@ -1,0 +1,341 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: kdump_crash
+short_description: Crash the host on purpose to prove that kdump captures a dump
+version_added: 0.1.0
+author:
+  - crashdump.kdump contributors (@crashdump)
+description:
+  - B(Destructive) - the host panics a few seconds after the module returns, the capture kernel saves a
+    dump and the host reboots. Use M(crashdump.kdump.vmcore_info) with O(crashdump.kdump.vmcore_info#module:since)
+    set to the returned RV(marker) once the host is back.
+  - Refuses, without changing anything, unless O(confirm=true); unless kdump is operational
+    (C(/sys/kernel/kexec_crash_loaded) is C(1)); unless the dump directory has room for the expected dump;
+    and while an earlier test crash of this boot is still pending.
+  - The expected dump size comes from C(makedumpfile --mem-usage /proc/kcore) (pages the dump level keeps,
+    uncompressed) and, when that does not work, from RAM - a quarter of RAM for dump levels that exclude
+    cache, user and free pages (C(-d 31), the default everywhere), all of RAM otherwise.
+  - Before the crash it writes a marker (boot id, time, method, dump path and the names of the capture
+    directories that already exist) to O(marker_path) and returns it. A marker carrying the current boot id
+    means a crash is pending, which blocks another test; after the reboot the boot id differs.
+  - The crash is scheduled detached from the module, after O(delay) seconds, so the task returns a clean
+    result before the host goes down - with C(systemd-run) as a transient timer when available, else with
+    C(setsid -f) as a process in its own session. The trigger enables kernel SysRq (C(/proc/sys/kernel/sysrq))
+    just before the crash.
+options:
+  confirm:
+    description: Must be C(true); anything else is refused.
+    type: bool
+    default: false
+  method:
+    description:
+      - C(sysrq) writes C(c) to C(/proc/sysrq-trigger).
+      - C(kdumpctl_test) runs C(kdumpctl test --force) (kdump-utils 1.0.45 and later, EL10) which also records
+        the test so that C(kdumpctl status) reports it; its dump lands in C(kdump-test-<id>/).
+    type: str
+    default: sysrq
+    choices: [sysrq, kdumpctl_test]
+  delay:
+    description: Seconds between the module's return and the crash, 1 to 300.
+    type: int
+    default: 5
+  min_free_bytes:
+    description:
+      - Free bytes the dump directory needs, instead of the expected dump size.
+    type: int
+  skip_space_check:
+    description:
+      - Do not check free space. Required for targets whose space cannot be seen from this host (ssh, nfs,
+        raw, a filesystem target that is not mounted), after checking the dump server yourself.
+    type: bool
+    default: false
+  path:
+    description:
+      - The local directory the capture will be saved in. Default - from the kdump configuration (see
+        M(crashdump.kdump.vmcore_info)).
+    type: path
+  marker_path:
+    description: Where the marker is written.
+    type: path
+    default: /var/lib/crashdump-kdump/crash-marker.json
+  config_file:
+    description: The kdump configuration to read the dump target from.
+    type: path
+  platform:
+    description:
+      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
+        any other value is used as given.
+    type: str
+    default: auto
+    choices: [auto, el8, el9, el10, debian]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Runs every check and returns the marker it would write; never writes it and never crashes the host.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - The connection to the host is lost a few seconds after the task. Follow it with
+    M(ansible.builtin.wait_for_connection) using a C(delay) longer than O(delay).
+  - On Debian a failed capture leaves the host hanging, because the capture kernel has no C(panic=) argument;
+    a warning is returned when C(KDUMP_CMDLINE_APPEND) lacks it.
+seealso:
+  - module: crashdump.kdump.vmcore_info
+  - module: crashdump.kdump.kdump_service
+'''
+
+EXAMPLES = r'''
+- name: Crash the host to test kdump
+  crashdump.kdump.kdump_crash:
+    confirm: true
+  register: crash
+
+- name: Wait for the capture and the reboot
+  ansible.builtin.wait_for_connection:
+    delay: 60
+    timeout: 900
+
+- name: Check that the dump is there and complete
+  crashdump.kdump.vmcore_info:
+    since: "{{ crash.marker }}"
+  register: vmcores
+  failed_when: vmcores.complete_count != 1
+
+- name: Use kdumpctl test, which also records the result for kdumpctl status
+  crashdump.kdump.kdump_crash:
+    confirm: true
+    method: kdumpctl_test
+'''
+
+RETURN = r'''
+changed:
+  description: True when the crash was scheduled (or would be, in check mode).
+  returned: always
+  type: bool
+triggered:
+  description: Whether the crash was scheduled. False in check mode.
+  returned: always
+  type: bool
+marker:
+  description: The marker written before the crash (in check mode, the one that would be written).
+  returned: always
+  type: dict
+  sample: {"version": 1, "boot_id": "0b3c...", "triggered_at": 1769424000.0, "trigger_delay": 5,
+           "method": "sysrq", "dump_path": "/var/crash", "capture_dirs": ["202601261040"]}
+marker_path:
+  description: Where the marker is (or would be) written.
+  returned: always
+  type: str
+method:
+  description: How the crash is triggered.
+  returned: always
+  type: str
+dump_path:
+  description: The local directory where the capture is expected; null for remote targets.
+  returned: always
+  type: str
+free_bytes:
+  description: Free bytes in O(path); null when not checked.
+  returned: always
+  type: int
+expected_dump_bytes:
+  description: Expected dump size; null when not checked.
+  returned: always
+  type: int
+expected_source:
+  description: How RV(expected_dump_bytes) was found.
+  returned: always
+  type: str
+trigger_command:
+  description: The command that schedules the crash.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+    MARKER_PATH,
+    MarkerError,
+    build_marker,
+    marker_state,
+    read_boot_id,
+    read_marker,
+    write_marker,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_trigger import (
+    detached_command,
+    panic_warning,
+    trigger_program,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_space import (
+    expected_dump_bytes,
+    free_bytes,
+    run_mem_usage,
+    space_check,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import read_crash_loaded
+from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import read_system_ram
+from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+    PLATFORMS,
+    PlatformError,
+    probe_platform,
+)
+
+ARGUMENT_SPEC = dict(
+    confirm=dict(type='bool', default=False),
+    method=dict(type='str', default='sysrq', choices=['sysrq', 'kdumpctl_test']),
+    delay=dict(type='int', default=5),
+    min_free_bytes=dict(type='int'),
+    skip_space_check=dict(type='bool', default=False),
+    path=dict(type='path'),
+    marker_path=dict(type='path', default=MARKER_PATH),
+    config_file=dict(type='path'),
+    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+)
+DELAY_RANGE = (1, 300)
+
+
+class Refusal(Exception):
+    """The crash must not happen; the message says why. Nothing was changed."""
+
+
+def check_params(params):
+    if params['confirm'] is not True:
+        raise Refusal('confirm: this module crashes the host; set confirm: true to proceed')
+    if not DELAY_RANGE[0] <= params['delay'] <= DELAY_RANGE[1]:
+        raise Refusal('delay: %d is out of range; allowed: %d to %d seconds' % ((params['delay'],) + DELAY_RANGE))
+    if params['min_free_bytes'] is not None and params['min_free_bytes'] < 0:
+        raise Refusal('min_free_bytes: %d is negative' % params['min_free_bytes'])
+
+
+def check_not_pending(marker_path, boot_id):
+    try:
+        marker = read_marker(marker_path)
+    except MarkerError as error:
+        raise Refusal(str(error))
+    if marker_state(marker, boot_id) == 'pending':
+        raise Refusal('a test crash was already scheduled in this boot at %s (marker %s) and has not happened; '
+                      'wait for it, or remove the marker if it failed'
+                      % (time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(float(marker['triggered_at']))),
+                         marker_path))
+
+
+def check_operational():
+    loaded, reason = read_crash_loaded()
+    if loaded is None:
+        raise Refusal('kdump is not operational: %s' % reason)
+    if not loaded:
+        raise Refusal('kdump is not operational: /sys/kernel/kexec_crash_loaded is 0 (no crash kernel loaded); '
+                      'start it with crashdump.kdump.kdump_service')
+
+
+def check_method(module, platform, method):
+    """The path of kdumpctl for ``kdumpctl_test``; None for ``sysrq``."""
+    if method != 'kdumpctl_test':
+        return None
+    kdumpctl = module.get_bin_path('kdumpctl')
+    if platform.family != 'rhel' or not platform.has_feature('test') or not kdumpctl:
+        raise Refusal("method: 'kdumpctl_test' needs kdumpctl test (kdump-utils 1.0.45 or later, EL10); "
+                      'this host is %s; allowed here: sysrq' % platform.name)
+    return kdumpctl
+
+
+def check_space(module, target, dump_dir):
+    """``(free, expected, source)``; raises ``Refusal`` when the dump may not fit or cannot be checked."""
+    params = module.params
+    if params['skip_space_check']:
+        return None, None, None
+    if dump_dir is None:
+        raise Refusal('dumps go to %s target %s: free space cannot be checked on this host; check the target '
+                      'and set skip_space_check: true' % (target['type'], target['location'] or target['path']))
+    expected, source = expected_dump_bytes(run_mem_usage(module), read_system_ram()[0], target['dump_level'])
+    free = free_bytes(dump_dir)
+    enough, needed = space_check(free, expected, params['min_free_bytes'])
+    if enough is None:
+        raise Refusal('cannot tell whether %s has room for the dump (free %s, needed %s); set min_free_bytes '
+                      'or skip_space_check' % (dump_dir, free, needed))
+    if not enough:
+        raise Refusal('%s has %d bytes free but the dump needs up to %d (%s); free space there or set '
+                      'min_free_bytes' % (dump_dir, free, needed,
+                                          'min_free_bytes' if params['min_free_bytes'] is not None else source))
+    return free, expected, source
+
+
+def preflight(module):
+    """Every check before anything changes; returns what the crash needs, or raises ``Refusal``."""
+    params = module.params
+    check_params(params)
+    platform = probe_platform(module, params['platform'])
+    target = read_dump_target(platform, params['config_file'])
+    dump_dir = params['path'] or target['local_dir']
+    boot_id = read_boot_id()
+    check_not_pending(params['marker_path'], boot_id)
+    check_operational()
+    kdumpctl = check_method(module, platform, params['method'])
+    free, expected, source = check_space(module, target, dump_dir)
+    command = detached_command(module.get_bin_path('systemd-run'), module.get_bin_path('setsid'), params['delay'],
+                               trigger_program(params['method'], kdumpctl), unit_suffix=str(int(time.time())))
+    if command is None:
+        raise Refusal('neither systemd-run nor setsid is installed, so the crash cannot be scheduled to happen '
+                      'after the module has returned')
+    return dict(platform=platform, target=target, dump_dir=dump_dir, boot_id=boot_id, command=command,
+                free_bytes=free, expected_dump_bytes=expected, expected_source=source)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    try:
+        checked = preflight(module)
+    except (Refusal, PlatformError) as error:
+        module.fail_json(msg='refused, nothing changed: %s' % error, changed=False, triggered=False)
+
+    warning = panic_warning(checked['platform'], checked['target']['config_file'])
+    if warning:
+        module.warn(warning)
+    dump_dir = checked['dump_dir']
+    existing = [entry['name'] for entry in list_capture_dirs(dump_dir)] if dump_dir else []
+    marker = build_marker(checked['boot_id'], time.time(), params['delay'], params['method'], dump_dir, existing)
+    result = dict(changed=True, triggered=False, marker=marker, marker_path=params['marker_path'],
+                  method=params['method'], dump_path=dump_dir, free_bytes=checked['free_bytes'],
+                  expected_dump_bytes=checked['expected_dump_bytes'], expected_source=checked['expected_source'],
+                  trigger_command=checked['command'])
+    if module.check_mode:
+        module.exit_json(**result)
+
+    try:
+        write_marker(marker, params['marker_path'])
+    except (IOError, OSError) as error:
+        module.fail_json(msg='refused, nothing changed: cannot write the marker %s: %s'
+                             % (params['marker_path'], error), changed=False, triggered=False)
+    rc, out, err = module.run_command(checked['command'])
+    if rc != 0:
+        os.unlink(params['marker_path'])
+        module.fail_json(msg='could not schedule the crash (%s): %s; the marker was removed'
+                             % (' '.join(checked['command']), (err or out).strip() or 'rc=%s' % rc),
+                         changed=False, triggered=False)
+    result['triggered'] = True
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,271 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: kdump_info
+short_description: Report whether kdump would capture a crash on this host, and why not
+version_added: 0.1.0
+author:
+  - crashdump.kdump contributors (@crashdump)
+description:
+  - Read-only facts for reports - platform and packages, the service, whether a crash kernel is loaded,
+    the crash kernel reservation, the dump target, free space against the expected dump size, and the dumps
+    already present.
+  - C(operational) comes from C(/sys/kernel/kexec_crash_loaded), never from systemd alone.
+  - The expected dump size comes from C(makedumpfile --mem-usage /proc/kcore) when it works, else from RAM
+    (see M(crashdump.kdump.kdump_crash)).
+options:
+  estimate_dump_size:
+    description:
+      - Run C(makedumpfile --mem-usage /proc/kcore) for the expected dump size (a few seconds on large hosts).
+        C(false) uses the bound from RAM.
+    type: bool
+    default: true
+  config_file:
+    description: The kdump configuration to summarise. Default C(/etc/kdump.conf) or C(/etc/default/kdump-tools).
+    type: path
+  platform:
+    description:
+      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
+        any other value is used as given.
+    type: str
+    default: auto
+    choices: [auto, el8, el9, el10, debian]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: crashdump.kdump.kdump_service
+  - module: crashdump.kdump.vmcore_info
+'''
+
+EXAMPLES = r'''
+- name: Collect kdump facts for the fleet report
+  crashdump.kdump.kdump_info:
+  register: kdump
+
+- name: Show hosts where a crash would not be captured
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }}: not operational ({{ kdump.crashkernel.reserved_bytes }} bytes reserved)"
+  when: not kdump.operational
+'''
+
+RETURN = r'''
+changed:
+  description: Always false.
+  returned: always
+  type: bool
+platform:
+  description: Platform name, family, major release, backend, tool path and kdump-utils version.
+  returned: always
+  type: dict
+  sample: {"name": "debian", "family": "debian", "major": 12, "backend": "kdump-config"}
+packages:
+  description: Installed version of each kdump package, null when absent.
+  returned: always
+  type: dict
+  sample: {"kdump-tools": "1:1.8.1", "kexec-tools": "1:2.0.25-3+b1", "makedumpfile": "1:1.7.2-1"}
+service:
+  description: The systemd unit - C(unit), C(enabled), C(active), C(masked), C(missing), C(unit_file_state).
+  returned: always
+  type: dict
+operational:
+  description: True when a crash kernel is loaded; null when the kernel has no kexec/crash dump support.
+  returned: always
+  type: bool
+operational_reason:
+  description: Why RV(operational) is null.
+  returned: when RV(operational) is null
+  type: str
+crashkernel:
+  description:
+    - C(configured) - C(crashkernel=) of the default boot entry (null when none or unreadable, then
+      C(configured_error) says why); C(running) - from C(/proc/cmdline); C(reserved_bytes) - from
+      C(/sys/kernel/kexec_crash_size).
+  returned: always
+  type: dict
+  sample: {"configured": "256M", "running": "256M", "reserved_bytes": 268435456}
+config:
+  description:
+    - Dump target summary - C(type) (C(local), a filesystem type, C(nfs), C(ssh), C(raw), C(virtiofs), C(ftp),
+      C(dracut-mount)), C(location), C(path), C(core_collector), C(dump_level), C(local_dir) (where dumps
+      appear on this host, null for remote targets) and C(config_file).
+  returned: always
+  type: dict
+space:
+  description:
+    - C(dump_dir), C(free_bytes), C(expected_dump_bytes), C(expected_source) and C(enough) (null when it
+      cannot be told, for example for remote targets).
+  returned: always
+  type: dict
+vmcores:
+  description:
+    - Dumps under the local dump directory - C(count), C(complete_count), C(newest) (directory name) and
+      C(newest_complete). Use M(crashdump.kdump.vmcore_info) for details.
+  returned: always
+  type: dict
+last_test:
+  description:
+    - The last C(kdumpctl test) as recorded by kdump-utils (C(state) C(success), C(fail), C(manual) or
+      C(pending), C(test_id), C(date)); null when none was recorded.
+  returned: always
+  type: dict
+test_marker:
+  description:
+    - State of the marker of M(crashdump.kdump.kdump_crash) - C(none), C(pending) (a crash is scheduled in
+      this boot) or C(completed) (the host rebooted since).
+  returned: always
+  type: str
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_debian_grub import DebianGrubBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+    MarkerError,
+    marker_state,
+    read_boot_id,
+    read_marker,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_syntax import (
+    CrashkernelError,
+    effective_crashkernel,
+    split_args,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_space import (
+    expected_dump_bytes,
+    free_bytes,
+    run_mem_usage,
+    space_check,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_packages import installed_versions
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend import backend_for, observe
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import (
+    VMCORE_CREATION_STATUS,
+    resolve_last_test,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import (
+    RuntimeReadError,
+    read_cmdline,
+    read_system_ram,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+    PLATFORMS,
+    PlatformError,
+    probe_platform,
+)
+
+ARGUMENT_SPEC = dict(
+    estimate_dump_size=dict(type='bool', default=True),
+    config_file=dict(type='path'),
+    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+)
+
+
+def configured_crashkernel(module, platform):
+    """``(value, error)``: crashkernel= of the default boot entry, read with the crashkernel module's readers."""
+    machine = os.uname()[4]
+    bootloader = DebianGrubBootloader(module, machine) if platform.family == 'debian' \
+        else GrubbyBootloader(module, machine)
+    try:
+        entries = bootloader.read()
+    except (CrashkernelError, IOError, OSError) as error:
+        return None, str(error)
+    default = [entry for entry in entries if entry.get('default')]
+    if not default:
+        return None, 'no default boot entry found'
+    return default[0].get('crashkernel'), None
+
+
+def crashkernel_facts(module, platform, reserved_bytes):
+    try:
+        running, _low = effective_crashkernel(split_args(read_cmdline()))
+    except RuntimeReadError:
+        running = None
+    configured, error = configured_crashkernel(module, platform)
+    facts = {'configured': configured, 'running': running, 'reserved_bytes': reserved_bytes}
+    if error:
+        facts['configured_error'] = error
+    return facts
+
+
+def space_facts(module, target):
+    dump_dir = target['local_dir']
+    mem_usage = run_mem_usage(module) if module.params['estimate_dump_size'] else None
+    expected, source = expected_dump_bytes(mem_usage, read_system_ram()[0], target['dump_level'])
+    free = free_bytes(dump_dir) if dump_dir else None
+    enough, _needed = space_check(free, expected)
+    return {'dump_dir': dump_dir, 'free_bytes': free, 'expected_dump_bytes': expected,
+            'expected_source': source, 'enough': enough}
+
+
+def last_test(dump_dir):
+    status_text = read_text(VMCORE_CREATION_STATUS)
+    recorded = resolve_last_test(status_text)
+    if recorded and recorded['state'] == 'pending' and dump_dir and recorded['test_id']:
+        capture_status = read_text(os.path.join(dump_dir, 'kdump-test-%s' % recorded['test_id'],
+                                                'vmcore-creation.status'))
+        recorded = resolve_last_test(status_text, capture_status)
+    return recorded
+
+
+def test_marker_state():
+    try:
+        return marker_state(read_marker(), read_boot_id())
+    except (MarkerError, IOError, OSError):
+        return 'unreadable'
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        platform = probe_platform(module, module.params['platform'])
+    except PlatformError as error:
+        module.fail_json(msg=str(error))
+    backend = backend_for(platform)
+    service = observe(module, backend, module.get_bin_path('systemctl', required=True))
+    target = read_dump_target(platform, module.params['config_file'])
+    dumps = [inspect_capture(entry) for entry in list_capture_dirs(target['local_dir'])] \
+        if target['local_dir'] else []
+    result = dict(
+        changed=False,
+        platform=platform.as_dict(),
+        packages=installed_versions(module, platform.family),
+        service=dict(unit=backend.unit, enabled=service['enabled'], active=service['active'],
+                     masked=service['masked'], missing=service['missing'],
+                     unit_file_state=service['unit_file_state']),
+        operational=service['operational'],
+        crashkernel=crashkernel_facts(module, platform, service['reserved_bytes']),
+        config=target,
+        space=space_facts(module, target),
+        vmcores=summarize(dumps),
+        last_test=last_test(target['local_dir']),
+        test_marker=test_marker_state(),
+    )
+    if service['operational'] is None:
+        result['operational_reason'] = service['kexec_reason']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

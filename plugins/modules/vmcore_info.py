@@ -1,0 +1,259 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: vmcore_info
+short_description: Find crash dumps and tell from their bytes whether each is complete
+version_added: 0.1.0
+author:
+  - crashdump.kdump contributors (@crashdump)
+description:
+  - Lists the capture directories under the dump path in every layout kdump tools write - RHEL
+    C(<ip>-YYYY-MM-DD-HH:MM:SS/) and C(kdump-test-<id>/), Debian C(YYYYMMDDHHMM/) (and C(<ip>-YYYYMMDDHHMM/)),
+    SUSE C(YYYY-MM-DD-HH-MM/) - and validates each dump from its own bytes.
+  - Formats recognised - ELF core, kdump-compressed (C(KDUMP   )) and makedumpfile's flattened stream
+    (C(makedumpfile)), whose first records are parsed as a kdump or ELF header.
+  - A dump is incomplete when a C(vmcore-incomplete) or C(dump-incomplete) file is left, the kdump header has
+    the incomplete status bit C(0x8), the ELF header has C(e_flags) bit C(0x1) or is shorter than its program
+    headers say, a flattened stream lacks its end trailer, a SUSE C(README.txt) still says "likely incomplete",
+    or a C(kdumpctl test) status file does not say C(success). RV(dumps[].reason) names every cause found.
+  - Reads only the headers and the last 16 bytes of a dump, never the whole file. Never deletes or changes
+    anything.
+options:
+  path:
+    description:
+      - Directory holding the capture directories.
+      - Default - the local dump directory of the kdump configuration (C(path) of C(/etc/kdump.conf) or
+        C(KDUMP_COREDIR) of C(/etc/default/kdump-tools), below the mount point of a filesystem target).
+        Without O(path) the module fails when dumps go to another host (ssh, nfs) or a raw device.
+    type: path
+  since:
+    description:
+      - Only report capture directories newer than this.
+      - The C(marker) returned by M(crashdump.kdump.kdump_crash) - directories
+        not listed in its C(capture_dirs) - or a time - epoch seconds or a UTC date C(YYYY-MM-DD[THH:MM[:SS]]),
+        compared with each directory's modification time.
+    type: raw
+  config_file:
+    description: The kdump configuration to read the default O(path) from.
+    type: path
+  platform:
+    description:
+      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
+        any other value is used as given.
+    type: str
+    default: auto
+    choices: [auto, el8, el9, el10, debian]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: crashdump.kdump.kdump_crash
+  - module: crashdump.kdump.kdump_info
+'''
+
+EXAMPLES = r'''
+- name: Crash the host on purpose
+  crashdump.kdump.kdump_crash:
+    confirm: true
+  register: crash
+
+- name: Wait for the host to come back
+  ansible.builtin.wait_for_connection:
+    delay: 60
+    timeout: 900
+
+- name: Find the dump the crash left
+  crashdump.kdump.vmcore_info:
+    since: "{{ crash.marker }}"
+  register: vmcores
+
+- name: Exactly one new complete dump, from the sysrq crash
+  ansible.builtin.assert:
+    that:
+      - vmcores.count == 1
+      - vmcores.dumps[0].complete
+      - "'sysrq triggered crash' in vmcores.dumps[0].panic_line"
+    fail_msg: "{{ vmcores.dumps | map(attribute='reason') | list }}"
+
+- name: List every dump kept on the host
+  crashdump.kdump.vmcore_info:
+    path: /var/crash
+'''
+
+RETURN = r'''
+changed:
+  description: Always false.
+  returned: always
+  type: bool
+dump_path:
+  description: The directory searched.
+  returned: always
+  type: str
+  sample: /var/crash
+count:
+  description: Number of capture directories reported (after O(since)).
+  returned: always
+  type: int
+complete_count:
+  description: How many of them hold a complete dump.
+  returned: always
+  type: int
+newest:
+  description: Name of the newest capture directory reported, or null.
+  returned: always
+  type: str
+  sample: "202601261042"
+newest_complete:
+  description: Whether the newest one is complete; null when none is reported.
+  returned: always
+  type: bool
+boot_changed:
+  description:
+    - When O(since) is a marker, whether the host booted since it was made (the crash has happened).
+      False means the crash is still pending, so no new dump can be expected yet.
+  returned: when O(since) is a marker
+  type: bool
+dumps:
+  description: One entry per capture directory, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Directory name.
+      type: str
+    path:
+      description: Directory path.
+      type: str
+    layout:
+      description: C(rhel), C(rhel-test), C(rhel-saved), C(debian) or C(suse).
+      type: str
+    captured_at:
+      description: Date in the directory name (capture kernel's clock, time zone unknown), C(YYYY-MM-DDTHH:MM:SS).
+      type: str
+    mtime:
+      description: Modification time of the directory, epoch seconds.
+      type: float
+    dump_file:
+      description: Path of the dump file, or null when there is none.
+      type: str
+    format:
+      description: C(elf), C(kdump), C(flattened), C(diskdump), C(<ext>-compressed file) or null (unknown).
+      type: str
+    inner_format:
+      description: For a flattened stream, the format it holds (C(kdump) or C(elf)).
+      type: str
+    compression:
+      description: Page compression from the kdump header (C(zlib), C(lzo), C(snappy), C(zstd), C(none)).
+      type: str
+    dump_level:
+      description: makedumpfile dump level from the kdump sub header.
+      type: int
+    size:
+      description: Size of the dump file in bytes.
+      type: int
+    kernel_release:
+      description: Release of the crashed kernel from the kdump header.
+      type: str
+    dmesg_file:
+      description: The crashed kernel's log saved next to the dump (C(vmcore-dmesg.txt), C(dmesg.<stamp>)).
+      type: str
+    panic_line:
+      description: The C(Kernel panic - not syncing ...) line of that log (or the sysrq trigger line).
+      type: str
+      sample: "Kernel panic - not syncing: sysrq triggered crash"
+    test_status:
+      description: State in a C(kdumpctl test) status file, when there is one.
+      type: str
+    complete:
+      description: Whether the dump is complete.
+      type: bool
+    reason:
+      description: Every reason it is not complete, joined by C(; ); null when complete.
+      type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import (
+    list_capture_dirs,
+    parse_since,
+    select_new,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+    MarkerError,
+    read_boot_id,
+    validate_marker,
+)
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+    PLATFORMS,
+    PlatformError,
+    probe_platform,
+)
+
+ARGUMENT_SPEC = dict(
+    path=dict(type='path'),
+    since=dict(type='raw'),
+    config_file=dict(type='path'),
+    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+)
+
+
+def dump_path(module):
+    """The directory to search: the option, or the configured local dump directory."""
+    if module.params['path']:
+        return module.params['path']
+    try:
+        platform = probe_platform(module, module.params['platform'])
+    except PlatformError as error:
+        module.fail_json(msg='%s; or give path' % error)
+    target = read_dump_target(platform, module.params['config_file'])
+    if target['local_dir'] is None:
+        module.fail_json(msg='dumps go to %s target %s, which is not a directory on this host; give path'
+                             % (target['type'], target['location'] or target['path']))
+    return target['local_dir']
+
+
+def since_filter(since):
+    """``(since_epoch, known_names, marker)`` from the ``since`` option; raises ValueError/MarkerError."""
+    if since is None or since == '':
+        return None, None, None
+    if isinstance(since, dict):
+        marker = validate_marker(since, 'since')
+        return None, marker['capture_dirs'], marker
+    return parse_since(since), None, None
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        since_epoch, known_names, marker = since_filter(module.params['since'])
+    except (ValueError, MarkerError) as error:
+        module.fail_json(msg=str(error))
+    path = dump_path(module)
+    capture_dirs = select_new(list_capture_dirs(path), since_epoch, known_names)
+    dumps = [inspect_capture(entry) for entry in capture_dirs]
+    result = dict(changed=False, dump_path=path, dumps=dumps, **summarize(dumps))
+    if marker is not None:
+        result['boot_changed'] = marker['boot_id'] != read_boot_id()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,211 @@
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The kdump_crash module through main(): every refusal changes nothing; check mode never crashes."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+
+from ansible_collections.crashdump.kdump.plugins.modules import kdump_crash
+
+BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'
+OLD_BOOT = '7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0'
+GIB = 1 << 30
+BINARIES = {'systemd-run': '/usr/bin/systemd-run', 'setsid': '/usr/bin/setsid', 'kdumpctl': '/usr/bin/kdumpctl',
+            'makedumpfile': None}
+
+
+class Host(object):
+    """What the module sees of the host; tests change attributes before running it."""
+
+    def __init__(self, tmp_path):
+        self.crash_dir = tmp_path / 'crash'
+        self.crash_dir.mkdir()
+        (self.crash_dir / '202601251000').mkdir()
+        self.defaults = tmp_path / 'kdump-tools'
+        self.defaults.write_text(u'USE_KDUMP=1\nKDUMP_COREDIR="%s"\n' % self.crash_dir)
+        self.marker_path = tmp_path / 'state' / 'crash-marker.json'
+        self.loaded = (True, None)
+        self.free = 10 * GIB
+        self.binaries = dict(BINARIES)
+        self.commands = []
+        self.command_rc = 0
+
+    def args(self, **params):
+        args = {'confirm': True, 'platform': 'debian', 'config_file': str(self.defaults),
+                'marker_path': str(self.marker_path)}
+        args.update(params)
+        return args
+
+
+@pytest.fixture
+def host(tmp_path, monkeypatch):
+    host = Host(tmp_path)
+    monkeypatch.setattr(kdump_crash, 'read_boot_id', lambda: BOOT)
+    monkeypatch.setattr(kdump_crash, 'read_crash_loaded', lambda: host.loaded)
+    monkeypatch.setattr(kdump_crash, 'read_system_ram', lambda: (2 * GIB, 'test'))
+    monkeypatch.setattr(kdump_crash, 'free_bytes', lambda path: host.free)
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
+                        lambda self, name, required=False, opt_dirs=None: host.binaries.get(name))
+
+    def run_command(self, argv, **kwargs):
+        host.commands.append(list(argv))
+        return host.command_rc, '', 'Failed to start transient timer unit' if host.command_rc else ''
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    return host
+
+
+def assert_untouched(host):
+    assert host.commands == []
+    assert not host.marker_path.exists()
+
+
+def test_crash_is_scheduled_detached_after_the_marker(run_module, host):
+    result, failed = run_module(kdump_crash.main, host.args(delay=7))
+    assert not failed and result['changed'] and result['triggered']
+    with open(str(host.marker_path)) as handle:
+        assert json.load(handle) == result['marker']
+    assert result['marker']['boot_id'] == BOOT
+    assert result['marker']['capture_dirs'] == ['202601251000']
+    assert result['marker']['dump_path'] == str(host.crash_dir)
+    (command,) = host.commands
+    assert command[0] == '/usr/bin/systemd-run' and '--on-active=7s' in command
+    assert command[-3:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
+    assert result['trigger_command'] == command
+    assert result['expected_dump_bytes'] == GIB // 2 and result['free_bytes'] == 10 * GIB
+
+
+def test_without_systemd_run_a_new_session_sleeps_then_crashes(run_module, host):
+    host.binaries['systemd-run'] = None
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and result['triggered']
+    (command,) = host.commands
+    assert command[:2] == ['/usr/bin/setsid', '-f'] and command[5] == '5'
+    assert command[-3:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
+
+
+def test_without_any_way_to_detach_the_crash_is_refused(run_module, host):
+    host.binaries['systemd-run'] = host.binaries['setsid'] = None
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'neither systemd-run nor setsid' in result['msg']
+    assert_untouched(host)
+
+
+def test_check_mode_reports_the_marker_and_never_crashes(run_module, host):
+    result, failed = run_module(kdump_crash.main, host.args(), check_mode=True)
+    assert not failed and result['changed'] and not result['triggered']
+    assert result['marker']['capture_dirs'] == ['202601251000']
+    assert_untouched(host)
+
+
+def test_check_mode_still_refuses(run_module, host):
+    host.loaded = (False, None)
+    result, failed = run_module(kdump_crash.main, host.args(), check_mode=True)
+    assert failed and 'not operational' in result['msg']
+    assert_untouched(host)
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'confirm': False}, 'confirm: this module crashes the host; set confirm: true'),
+    ({'delay': 0}, 'delay: 0 is out of range; allowed: 1 to 300'),
+    ({'delay': 301}, 'delay: 301 is out of range'),
+    ({'min_free_bytes': -1}, 'min_free_bytes: -1 is negative'),
+    ({'method': 'kdumpctl_test'}, "method: 'kdumpctl_test' needs kdumpctl test"),
+    ({'min_free_bytes': 20 * GIB}, 'has 10737418240 bytes free but the dump needs up to 21474836480 (min_free_bytes)'),
+], ids=['no-confirm', 'delay-0', 'delay-301', 'negative-min-free', 'kdumpctl-test-on-debian', 'min-free'])
+def test_bad_input_is_refused_and_nothing_changes(run_module, host, params, message):
+    result, failed = run_module(kdump_crash.main, host.args(**params))
+    assert failed and result['msg'].startswith('refused, nothing changed: ') and message in result['msg']
+    assert not result['changed'] and not result['triggered']
+    assert_untouched(host)
+
+
+@pytest.mark.parametrize('loaded, message', [
+    ((False, None), '/sys/kernel/kexec_crash_loaded is 0'),
+    ((None, 'the kernel has no /sys/kernel/kexec_crash_loaded: it was built without kexec/crash dump support'),
+     'without kexec/crash dump support'),
+], ids=['not-loaded', 'no-kexec'])
+def test_not_operational_is_refused(run_module, host, loaded, message):
+    host.loaded = loaded
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'kdump is not operational' in result['msg'] and message in result['msg']
+    assert_untouched(host)
+
+
+def test_not_enough_space_for_the_ram_bound_is_refused(run_module, host):
+    host.free = 100 * (1 << 20)
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'has 104857600 bytes free but the dump needs up to 536870912 (RAM bound' in result['msg']
+    assert_untouched(host)
+
+
+def test_min_free_bytes_replaces_the_estimate(run_module, host):
+    host.free = 100 * (1 << 20)
+    result, failed = run_module(kdump_crash.main, host.args(min_free_bytes=64 * (1 << 20)))
+    assert not failed and result['triggered']
+
+
+def test_pending_test_of_this_boot_is_refused_and_its_marker_kept(run_module, host):
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed
+    with open(str(host.marker_path), 'rb') as handle:
+        first = handle.read()
+    host.commands = []
+    again, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'already scheduled in this boot' in again['msg'] and str(host.marker_path) in again['msg']
+    assert host.commands == []
+    with open(str(host.marker_path), 'rb') as handle:
+        assert handle.read() == first
+
+
+def test_marker_of_an_earlier_boot_does_not_block_a_new_test(run_module, host):
+    os.makedirs(str(host.marker_path.parent))
+    host.marker_path.write_text(json.dumps({'boot_id': OLD_BOOT, 'triggered_at': 1.0, 'capture_dirs': []}))
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and result['triggered'] and result['marker']['boot_id'] == BOOT
+
+
+def test_remote_target_needs_skip_space_check(run_module, host):
+    host.defaults.write_text(u'USE_KDUMP=1\nSSH="kdump@dump.example.com"\n')
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'ssh target kdump@dump.example.com' in result['msg'] and 'skip_space_check' in result['msg']
+    assert_untouched(host)
+    result, failed = run_module(kdump_crash.main, host.args(skip_space_check=True))
+    assert not failed and result['triggered'] and result['dump_path'] is None
+    assert result['marker']['capture_dirs'] == [] and result['free_bytes'] is None
+
+
+def test_scheduling_failure_removes_the_marker(run_module, host):
+    host.command_rc = 1
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and 'could not schedule the crash' in result['msg'] and not result['triggered']
+    assert not host.marker_path.exists()
+
+
+def test_debian_capture_without_panic_argument_warns(run_module, host, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, warning: warnings.append(warning))
+    _result, failed = run_module(kdump_crash.main, host.args(), check_mode=True)
+    assert not failed and len(warnings) == 1 and 'no panic= argument' in warnings[0]
+    host.defaults.write_text(u'KDUMP_COREDIR="%s"\nKDUMP_CMDLINE_APPEND="reset_devices panic=10"\n'
+                             % host.crash_dir)
+    _result, failed = run_module(kdump_crash.main, host.args(), check_mode=True)
+    assert not failed and len(warnings) == 1
+
+
+def test_kdumpctl_test_on_el10_runs_kdumpctl_test_force(run_module, host, tmp_path):
+    conf = tmp_path / 'kdump.conf'
+    conf.write_text(u'path %s\ncore_collector makedumpfile -l --message-level 7 -d 31\n' % host.crash_dir)
+    result, failed = run_module(kdump_crash.main, host.args(platform='el10', config_file=str(conf),
+                                                            method='kdumpctl_test'))
+    assert not failed and result['method'] == 'kdumpctl_test'
+    (command,) = host.commands
+    assert command[-4:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force',
+                            '/usr/bin/kdumpctl']
