@@ -87,6 +87,9 @@ collection_tree() {
         cd "$REPO_ROOT"
         git ls-files -z --cached --others --exclude-standard |
             while IFS= read -r -d '' file; do
+                # molecule/ is a convenience link to extensions/molecule/ and,
+                # like in the built collection (galaxy.yml build_ignore), not content.
+                [ "$file" = molecule ] && continue
                 [ -e "$file" ] || [ -L "$file" ] && printf '%s\0' "$file"
             done |
             tar --null -T - -cf -
