@@ -1,0 +1,709 @@
+"""The VM lab: cached guest images and small fleets of QEMU guests.
+
+Stdlib only. The executables next to this file (build-image, fleet) are thin
+wrappers around the command line at the bottom.
+
+Images live in ``${XDG_CACHE_HOME:-~/.cache}/crashdump-kdump/images/<suite>-<recipe hash>/``
+with the SSH key made for that build. A fleet lives in a state directory: one fresh
+qcow2 overlay, serial log, monitor socket and pid file per guest, ``fleet.json`` and an
+Ansible inventory (``inventory.yml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LAB_DIR = Path(__file__).resolve().parent
+RECIPE_DIR = LAB_DIR / "image"
+SUITES = ("bookworm", "trixie")
+GROUP = "kdump_lab"
+HOST_PACKAGES = {
+    # command -> Debian package that provides it
+    "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-img": "qemu-utils",
+    "mmdebstrap": "mmdebstrap",
+    "sfdisk": "fdisk",
+    "eatmydata": "eatmydata",
+    "mkfs.ext4": "e2fsprogs",
+    "genisoimage": "genisoimage",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+}
+SSH_OPTIONS = [
+    "-o", "StrictHostKeyChecking=no",
+    "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "LogLevel=ERROR",
+    "-o", "BatchMode=yes",
+    "-o", "IdentitiesOnly=yes",
+]
+BUILD_TIMEOUT = 1800
+BOOT_TIMEOUT = int(os.environ.get("KDUMP_LAB_BOOT_TIMEOUT", "420"))
+
+
+class LabError(Exception):
+    """A lab step failed; the message says which and why."""
+
+
+def log(message: str) -> None:
+    print(f"[vmlab] {message}", file=sys.stderr, flush=True)
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "crashdump-kdump"
+
+
+def run(argv: list[str], *, timeout: float, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command (argument list, never a shell string) and fail loudly."""
+    try:
+        return subprocess.run(argv, check=True, timeout=timeout, **kwargs)
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or b"")[-2000:]
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        raise LabError(f"{argv[0]} exited {exc.returncode}: {detail.strip()}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise LabError(f"{argv[0]} did not finish within {timeout:.0f} s") from exc
+
+
+# --------------------------------------------------------------------------- host
+
+
+def ensure_host_packages(commands: list[str]) -> None:
+    """Install the Debian packages behind missing host commands (root only)."""
+    missing = sorted({HOST_PACKAGES[c] for c in commands if shutil.which(c) is None
+                      and not Path("/usr/sbin", c).exists() and not Path("/sbin", c).exists()})
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise LabError("missing host packages (install them as root): " + " ".join(missing))
+    log("installing host packages: " + " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], timeout=600, env=env, stdout=subprocess.DEVNULL)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        timeout=1200, env=env, stdout=subprocess.DEVNULL)
+
+
+# -------------------------------------------------------------------------- image
+
+
+def recipe_hash() -> str:
+    """Hash of every file of the image recipe: any change means a new image."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in RECIPE_DIR.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(RECIPE_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(os.environ.get("KDUMP_LAB_DISK_GB", "6").encode())
+    return digest.hexdigest()[:16]
+
+
+class Image:
+    """One cached, built guest image and the SSH key that opens it."""
+
+    def __init__(self, suite: str):
+        if suite not in SUITES:
+            raise LabError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        self.suite = suite
+        self.directory = cache_root() / "images" / f"{suite}-{recipe_hash()}"
+        self.disk = self.directory / "disk.qcow2"
+        self.key = self.directory / "id_ed25519"
+
+    @property
+    def ready(self) -> bool:
+        return self.disk.is_file() and self.key.is_file()
+
+    def build(self, *, force: bool = False) -> float:
+        """Build unless cached; return the seconds spent building (0 when reused)."""
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.directory.parent / f"{self.suite}.lock"
+        with open(lock_path, "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.ready and not force:
+                return 0.0
+            ensure_host_packages(["qemu-img", "mmdebstrap", "sfdisk", "eatmydata", "mkfs.ext4",
+                                  "ssh-keygen"])
+            if os.geteuid() != 0 and "KDUMP_LAB_MMDEBSTRAP_MODE" not in os.environ:
+                raise LabError("building an image needs root (mmdebstrap --mode=root); "
+                               "see tests/vmlab/README.md")
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True)
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kdump-lab",
+                 "-f", str(self.key)], timeout=60)
+            build_log = self.directory / "build.log"
+            log(f"building the {self.suite} image (log: {build_log})")
+            started = time.monotonic()
+            with open(build_log, "wb") as out:
+                try:
+                    subprocess.run(["bash", str(RECIPE_DIR / "recipe.sh"), self.suite,
+                                    str(self.disk), f"{self.key}.pub"],
+                                   stdout=out, stderr=subprocess.STDOUT, check=True,
+                                   timeout=BUILD_TIMEOUT)
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                    tail = build_log.read_text(errors="replace")[-3000:]
+                    self.key.unlink(missing_ok=True)
+                    raise LabError(f"image build failed ({exc}); end of {build_log}:\n{tail}") from exc
+            elapsed = time.monotonic() - started
+            (self.directory / "built.json").write_text(json.dumps(
+                {"suite": self.suite, "seconds": round(elapsed, 1), "built_at": time.time()}))
+            self._prune_older_builds()
+            log(f"built {self.disk} in {elapsed:.0f} s")
+            return elapsed
+
+    def _prune_older_builds(self) -> None:
+        for other in self.directory.parent.glob(f"{self.suite}-*"):
+            if other != self.directory and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ acceleration
+
+
+def _qemu_version() -> str:
+    out = run(["qemu-system-x86_64", "--version"], timeout=30, capture_output=True, text=True)
+    return out.stdout.splitlines()[0]
+
+
+def choose_accel(probe_disk: Path) -> str:
+    """KVM when it really boots a kernel here, TCG otherwise; KDUMP_LAB_ACCEL forces one."""
+    forced = os.environ.get("KDUMP_LAB_ACCEL", "").strip()
+    if forced:
+        if forced not in ("kvm", "tcg"):
+            raise LabError(f"KDUMP_LAB_ACCEL={forced!r}: use kvm or tcg")
+        return forced
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg"
+    key = f"{os.uname().release} {_qemu_version()}"
+    record = cache_root() / "accel-probe.json"
+    with contextlib.suppress(OSError, ValueError):
+        cached = json.loads(record.read_text())
+        if cached.get("key") == key:
+            return cached["accel"]
+    accel = "kvm" if _kvm_boots(probe_disk) else "tcg"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"key": key, "accel": accel}))
+    log(f"acceleration probe: {accel}")
+    return accel
+
+
+def _kvm_boots(disk: Path, timeout: float = 25.0) -> bool:
+    """Boot the image read-only under KVM and wait for the kernel's first line."""
+    with tempfile.TemporaryDirectory(prefix="kvm-probe.") as tmp:
+        serial = Path(tmp) / "serial.log"
+        argv = ["qemu-system-x86_64", "-accel", "kvm", "-machine", "pc", "-cpu", "max",
+                "-m", "512", "-snapshot", "-drive", f"file={disk},if=virtio,format=qcow2",
+                "-display", "none", "-serial", f"file:{serial}", "-nic", "none"]
+        with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+            deadline = time.monotonic() + timeout
+            booted = False
+            while time.monotonic() < deadline and proc.poll() is None:
+                if serial.exists() and b"Linux version" in serial.read_bytes():
+                    booted = True
+                    break
+                time.sleep(0.5)
+            proc.kill()
+            proc.wait(timeout=30)
+        return booted
+
+
+# ------------------------------------------------------------------------- fleet
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_seed_iso(directory: Path, public_key: str, hostname: str) -> Path:
+    """A NoCloud seed (volume label cidata) giving user kdumplab the lab key and sudo."""
+    ensure_host_packages(["genisoimage"])
+    source = directory / f"{hostname}-seed"
+    source.mkdir(parents=True, exist_ok=True)
+    user_data = "\n".join([
+        "#cloud-config",
+        "users:",
+        "  - name: kdumplab",
+        "    gecos: crashdump.kdump lab",
+        "    shell: /bin/bash",
+        "    sudo: ALL=(ALL) NOPASSWD:ALL",
+        "    lock_passwd: true",
+        "    ssh_authorized_keys:",
+        f"      - {public_key.strip()}",
+        "ssh_pwauth: false",
+        "package_update: false",
+        "package_upgrade: false",
+        "",
+    ])
+    (source / "user-data").write_text(user_data)
+    (source / "meta-data").write_text(f"instance-id: {hostname}\nlocal-hostname: {hostname}\n")
+    iso = directory / f"{hostname}-seed.iso"
+    run(["genisoimage", "-quiet", "-output", str(iso), "-volid", "cidata", "-joliet", "-rock",
+         str(source / "user-data"), str(source / "meta-data")], timeout=60)
+    return iso
+
+
+class Fleet:
+    """Guests of one run, all described in ``<state>/fleet.json``."""
+
+    def __init__(self, state_dir: Path):
+        self.state_dir = state_dir.resolve()
+        self.state_file = self.state_dir / "fleet.json"
+        self.guests: list[dict] = []
+        if self.state_file.exists():
+            self.guests = json.loads(self.state_file.read_text())["guests"]
+
+    def save(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"guests": self.guests}, indent=2))
+        tmp.replace(self.state_file)
+        self.write_inventory()
+
+    def guest(self, name: str) -> dict:
+        for guest in self.guests:
+            if guest["name"] == name:
+                return guest
+        raise LabError(f"no guest named {name!r} in {self.state_file}")
+
+    # -- inventory
+    def inventory(self) -> dict:
+        hosts = {}
+        for guest in self.guests:
+            hosts[guest["name"]] = {
+                "ansible_host": "127.0.0.1",
+                "ansible_port": guest["port"],
+                "ansible_user": guest["user"],
+                "ansible_ssh_private_key_file": guest["key"],
+                "ansible_ssh_common_args": " ".join(SSH_OPTIONS[:-2]),
+                "ansible_python_interpreter": guest["python"],
+                "kdump_lab_guest": guest["name"],
+                "kdump_lab_state_dir": str(self.state_dir),
+                "kdump_lab_dir": str(LAB_DIR),
+                "kdump_lab_os_label": guest["label"],
+            }
+        return {"all": {"children": {GROUP: {"hosts": hosts}}}}
+
+    def write_inventory(self) -> None:
+        path = self.state_dir / "inventory.yml"
+        # JSON is valid YAML; keeps this module stdlib-only.
+        path.write_text(json.dumps(self.inventory(), indent=2) + "\n")
+
+    # -- life cycle
+    def add(self, *, name: str, base: Path, key: Path, label: str, cloud: bool,
+            memory_mb: int, cpus: int, accel: str) -> dict:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        overlay = self.state_dir / f"{name}.qcow2"
+        run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base.resolve()),
+             str(overlay)], timeout=60)
+        guest = {
+            "name": name, "label": label, "base": str(base.resolve()), "overlay": str(overlay),
+            "key": str(key), "port": free_port(), "accel": accel,
+            "memory_mb": memory_mb, "cpus": cpus,
+            "serial_log": str(self.state_dir / f"{name}.serial.log"),
+            "monitor": str(self.state_dir / f"{name}.mon"),
+            "pid_file": str(self.state_dir / f"{name}.pid"),
+            "user": "kdumplab" if cloud else "root",
+            "python": "auto_silent" if cloud else "/usr/bin/python3",
+            "seed": None,
+        }
+        Path(guest["serial_log"]).unlink(missing_ok=True)
+        if cloud:
+            guest["seed"] = str(make_seed_iso(self.state_dir, Path(f"{key}.pub").read_text(), name))
+        self.guests.append(guest)
+        self.save()
+        return guest
+
+    def qemu_argv(self, guest: dict) -> list[str]:
+        accel = ["-accel", "kvm", "-cpu", "max"] if guest["accel"] == "kvm" else \
+            ["-accel", "tcg", "-cpu", "max"]
+        argv = ["qemu-system-x86_64", *accel, "-machine", "pc",
+                "-name", f"kdump-lab-{guest['name']}",
+                "-m", str(guest["memory_mb"]), "-smp", str(guest["cpus"]),
+                "-drive", f"file={guest['overlay']},if=virtio,format=qcow2,cache=unsafe",
+                "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{guest['port']}-:22",
+                "-device", "virtio-net-pci,netdev=n0",
+                "-display", "none",
+                "-chardev", f"file,id=serial0,path={guest['serial_log']},append=on",
+                "-serial", "chardev:serial0",
+                "-monitor", f"unix:{guest['monitor']},server,nowait",
+                "-pidfile", guest["pid_file"], "-daemonize"]
+        if guest.get("seed"):
+            argv += ["-drive", f"file={guest['seed']},if=virtio,format=raw,media=cdrom,readonly=on"]
+        return argv
+
+    def pid(self, guest: dict) -> int | None:
+        """The guest's QEMU pid, if that process is alive and really ours."""
+        try:
+            pid = int(Path(guest["pid_file"]).read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if guest["overlay"].encode() in cmdline else None
+
+    def start(self, guest: dict) -> None:
+        if self.pid(guest):
+            raise LabError(f"{guest['name']} is already running")
+        with open(guest["serial_log"], "ab") as serial:
+            serial.write(f"\n==== [vmlab] QEMU start {time.strftime('%F %T')} ====\n".encode())
+        run(self.qemu_argv(guest), timeout=60, capture_output=True)
+        guest["started_at"] = time.time()
+        self.save()
+
+    def wait_exit(self, guest: dict, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pid(guest) is None:
+                return True
+            time.sleep(0.5)
+        return self.pid(guest) is None
+
+    def monitor(self, guest: dict, command: str) -> None:
+        """Send one HMP command: wait for the prompt, send, wait for the next prompt."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(guest["monitor"])
+
+            def read_prompt() -> None:
+                received = b""
+                while not received.rstrip().endswith(b"(qemu)"):
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        return
+                    received += chunk
+
+            read_prompt()
+            sock.sendall(command.encode() + b"\n")
+            with contextlib.suppress(OSError):
+                read_prompt()
+
+    def stop(self, guest: dict, *, graceful: float = 0.0) -> None:
+        """Power the guest off (ACPI first when graceful > 0), then make sure QEMU is gone."""
+        pid = self.pid(guest)
+        if pid is None:
+            return
+        if graceful > 0:
+            with contextlib.suppress(OSError):
+                self.monitor(guest, "system_powerdown")
+            if self.wait_exit(guest, graceful):
+                return
+            log(f"{guest['name']}: no ACPI power-off within {graceful:.0f} s, pulling the plug")
+        with contextlib.suppress(OSError):
+            self.monitor(guest, "quit")
+        if self.wait_exit(guest, 15):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        if not self.wait_exit(guest, 15):
+            raise LabError(f"{guest['name']}: QEMU pid {pid} survived SIGKILL")
+
+    def wait_ssh(self, guest: dict, timeout: float = BOOT_TIMEOUT) -> float:
+        """Poll until 'true' runs over SSH; return the seconds it took."""
+        started = time.monotonic()
+        deadline = started + timeout
+        argv = ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=5", "-i", guest["key"],
+                "-p", str(guest["port"]), f"{guest['user']}@127.0.0.1", "true"]
+        while time.monotonic() < deadline:
+            if self.pid(guest) is None:
+                raise LabError(f"{guest['name']}: QEMU exited while booting; "
+                               f"serial log: {guest['serial_log']}\n{self.serial_tail(guest)}")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                if subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=20, check=False).returncode == 0:
+                    return time.monotonic() - started
+            time.sleep(1)
+        raise LabError(f"{guest['name']}: no SSH within {timeout:.0f} s; serial log: "
+                       f"{guest['serial_log']}\n{self.serial_tail(guest)}")
+
+    def ssh(self, guest: dict, command: list[str], timeout: float = 120) -> str:
+        """Run one command in the guest (argument list; quoted for the remote shell)."""
+        remote = " ".join(shlex.quote(arg) for arg in command)
+        argv = ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=10", "-i", guest["key"],
+                "-p", str(guest["port"]), f"{guest['user']}@127.0.0.1", remote]
+        return run(argv, timeout=timeout, capture_output=True, text=True,
+                   stdin=subprocess.DEVNULL).stdout
+
+    @staticmethod
+    def serial_tail(guest: dict, lines: int = 25) -> str:
+        with contextlib.suppress(OSError):
+            text = Path(guest["serial_log"]).read_text(errors="replace")
+            return "\n".join(text.splitlines()[-lines:])
+        return ""
+
+    def up(self, specs: list[dict], accel: str, *, memory_mb: int, cpus: int) -> None:
+        for spec in specs:
+            guest = self.add(accel=accel, memory_mb=memory_mb, cpus=cpus, **spec)
+            self.start(guest)
+            log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
+        for guest in self.guests:
+            seconds = self.wait_ssh(guest)
+            log(f"{guest['name']}: ssh up after {seconds:.0f} s")
+
+    def power_cycle(self, guest: dict) -> float:
+        """Orderly power-off, then a fresh QEMU start on the same disk; faster than an
+        in-guest reboot under TCG. Returns seconds until SSH answers again."""
+        started = time.monotonic()
+        self.stop(guest, graceful=120)
+        self.start(guest)
+        self.wait_ssh(guest)
+        return time.monotonic() - started
+
+    def down(self, keep_logs: Path | None = None) -> None:
+        failures = []
+        for guest in self.guests:
+            try:
+                self.stop(guest)
+            except LabError as exc:
+                failures.append(str(exc))
+        if keep_logs is not None:
+            keep_logs.mkdir(parents=True, exist_ok=True)
+            for guest in self.guests:
+                with contextlib.suppress(OSError):
+                    shutil.copy2(guest["serial_log"], keep_logs / Path(guest["serial_log"]).name)
+            log(f"serial console logs kept in {keep_logs}")
+        for guest in self.guests:
+            for key in ("overlay", "seed", "monitor", "pid_file"):
+                if guest.get(key):
+                    Path(guest[key]).unlink(missing_ok=True)
+        if failures:
+            raise LabError("; ".join(failures))
+        self.guests = []
+        self.save()
+
+
+def fleet_specs(count: int, suites: list[str], cloud_image: str | None) -> list[dict]:
+    """What to boot: COUNT guests per suite, or COUNT guests of a user's cloud image."""
+    if cloud_image:
+        base = Path(cloud_image).expanduser()
+        if not base.is_file():
+            raise LabError(f"KDUMP_TEST_IMAGE={cloud_image}: no such file")
+        key_dir = cache_root() / "cloud-key"
+        key = key_dir / "id_ed25519"
+        if not key.is_file():
+            key_dir.mkdir(parents=True, exist_ok=True)
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kdump-lab",
+                 "-f", str(key)], timeout=60)
+        return [{"name": f"cloud{i}", "base": base, "key": key, "label": base.name, "cloud": True}
+                for i in range(1, count + 1)]
+    specs = []
+    for suite in suites:
+        image = Image(suite)
+        image.build()
+        specs += [{"name": f"{suite}{i}", "base": image.disk, "key": image.key,
+                   "label": f"debian-{suite}", "cloud": False} for i in range(1, count + 1)]
+    return specs
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _state_dir(value: str | None) -> Path:
+    if value:
+        return Path(value)
+    env = os.environ.get("KDUMP_LAB_STATE_DIR")
+    if env:
+        return Path(env)
+    return cache_root() / "fleets" / "molecule"
+
+
+def _suites(value: str | None) -> list[str]:
+    raw = value or os.environ.get("KDUMP_LAB_SUITES") or "bookworm"
+    return [s.strip() for s in raw.split(",") if s.strip()]
+
+
+def cmd_build_image(args: argparse.Namespace) -> int:
+    for suite in _suites(args.suite):
+        image = Image(suite)
+        image.build(force=args.force)
+        print(image.disk)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    ensure_host_packages(["qemu-system-x86_64", "qemu-img", "ssh"])
+    fleet = Fleet(_state_dir(args.state))
+    if any(fleet.pid(g) for g in fleet.guests):
+        raise LabError(f"a fleet is already running in {fleet.state_dir}; run 'fleet down' first")
+    fleet.guests = []
+    cloud_image = args.image or os.environ.get("KDUMP_TEST_IMAGE") or None
+    specs = fleet_specs(args.count, _suites(args.suites), cloud_image)
+    accel = choose_accel(Path(specs[0]["base"])) if not cloud_image else \
+        (os.environ.get("KDUMP_LAB_ACCEL") or "tcg")
+    try:
+        fleet.up(specs, accel, memory_mb=args.memory, cpus=args.cpus)
+    except BaseException:
+        fleet.down(keep_logs=fleet.state_dir / "failed-logs")
+        raise
+    print(fleet.state_dir / "inventory.yml")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    fleet.down(keep_logs=Path(args.keep_logs) if args.keep_logs else None)
+    return 0
+
+
+def cmd_power_cycle(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    seconds = fleet.power_cycle(fleet.guest(args.name))
+    log(f"{args.name}: power-cycled, ssh back after {seconds:.0f} s")
+    return 0
+
+
+def cmd_wait_ssh(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    guest = fleet.guest(args.name)
+    if fleet.pid(guest) is None:
+        # A guest powered off on purpose (or reset with -no-reboot) is started again.
+        fleet.start(guest)
+    seconds = fleet.wait_ssh(guest, timeout=args.timeout)
+    log(f"{args.name}: ssh up after {seconds:.0f} s")
+    return 0
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    if args.host:
+        print(json.dumps({}))
+        return 0
+    inventory = fleet.inventory()["all"]["children"][GROUP]
+    hostvars = inventory["hosts"]
+    print(json.dumps({GROUP: {"hosts": sorted(hostvars)},
+                      "_meta": {"hostvars": hostvars}}, indent=2))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    directory = Path(args.output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    print(make_seed_iso(directory, Path(args.public_key).read_text(), args.hostname))
+    return 0
+
+
+def _human_bytes(count: int) -> str:
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if count >= size and count % size == 0 or count >= 10 * size:
+            return f"{count / size:.0f}{unit}" if count % size == 0 else f"{count / size:.1f}{unit}"
+    return f"{count}B"
+
+
+def fleet_report(report_dir: Path, hosts: list[str]) -> tuple[str, bool]:
+    """The fleet report table, and whether every host left a complete vmcore."""
+    header = ("host", "os", "crashkernel reserved", "operational", "vmcore", "size", "complete")
+    rows = []
+    all_complete = True
+    for host in hosts:
+        path = report_dir / f"{host}.json"
+        if not path.exists():
+            rows.append((host, "?", "?", "?", "(the run failed on this host)", "-", "no"))
+            all_complete = False
+            continue
+        line = json.loads(path.read_text())
+        complete = str(line["complete"]).lower() == "true"
+        all_complete &= complete
+        reserved = int(line["reserved_bytes"])
+        rows.append((
+            host, line["os"],
+            f"{_human_bytes(reserved)} (crashkernel={line['crashkernel'] or '-'})" if reserved else "none",
+            "yes" if str(line["operational"]).lower() == "true" else "no",
+            line["vmcore"] or f"({line['verdict']})",
+            _human_bytes(int(line["size"])) if int(line["size"]) else "-",
+            "yes" if complete else "no",
+        ))
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in [header, tuple("-" * w for w in widths), *rows]]
+    return "\n".join(lines), all_complete
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    table, all_complete = fleet_report(Path(args.report_dir), [g["name"] for g in fleet.guests])
+    print(table)
+    return 0 if all_complete else 1
+
+
+def cmd_host_packages(_args: argparse.Namespace) -> int:
+    ensure_host_packages(sorted(HOST_PACKAGES))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build-image", help="build (or reuse) the cached guest image")
+    build.add_argument("--suite", help="bookworm, trixie or a comma list (default bookworm)")
+    build.add_argument("--force", action="store_true", help="rebuild even when cached")
+    build.set_defaults(func=cmd_build_image)
+
+    up = sub.add_parser("up", help="boot a fleet and wait for SSH")
+    up.add_argument("--state", help="state directory (default $KDUMP_LAB_STATE_DIR)")
+    up.add_argument("--count", type=int, default=int(os.environ.get("KDUMP_LAB_COUNT", "1")),
+                    help="guests per suite (default $KDUMP_LAB_COUNT or 1)")
+    up.add_argument("--suites", help="comma list (default $KDUMP_LAB_SUITES or bookworm)")
+    up.add_argument("--image", help="a cloud qcow2 to boot instead (default $KDUMP_TEST_IMAGE)")
+    up.add_argument("--memory", type=int, default=int(os.environ.get("KDUMP_LAB_MEMORY_MB", "2048")))
+    up.add_argument("--cpus", type=int, default=int(os.environ.get("KDUMP_LAB_CPUS", "2")))
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", help="stop every guest of the fleet and drop the overlays")
+    down.add_argument("--state")
+    down.add_argument("--keep-logs", help="copy the serial console logs here first")
+    down.set_defaults(func=cmd_down)
+
+    cycle = sub.add_parser("power-cycle", help="ACPI power-off, fresh QEMU start, wait for SSH")
+    cycle.add_argument("--state")
+    cycle.add_argument("name")
+    cycle.set_defaults(func=cmd_power_cycle)
+
+    wait = sub.add_parser("wait-ssh", help="start the guest if QEMU is gone, wait for SSH")
+    wait.add_argument("--state")
+    wait.add_argument("--timeout", type=float, default=BOOT_TIMEOUT)
+    wait.add_argument("name")
+    wait.set_defaults(func=cmd_wait_ssh)
+
+    inventory = sub.add_parser("inventory", help="Ansible dynamic inventory of the fleet")
+    inventory.add_argument("--state")
+    inventory.add_argument("--list", action="store_true")
+    inventory.add_argument("--host")
+    inventory.set_defaults(func=cmd_inventory)
+
+    seed = sub.add_parser("seed", help="write a NoCloud seed ISO for a cloud image")
+    seed.add_argument("--output-dir", required=True)
+    seed.add_argument("--public-key", required=True)
+    seed.add_argument("--hostname", default="cloud1")
+    seed.set_defaults(func=cmd_seed)
+
+    report = sub.add_parser("report", help="print the fleet report of a main-job run")
+    report.add_argument("--state")
+    report.add_argument("report_dir")
+    report.set_defaults(func=cmd_report)
+
+    packages = sub.add_parser("host-packages", help="apt-get install what the lab needs (root)")
+    packages.set_defaults(func=cmd_host_packages)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except LabError as exc:
+        log(f"error: {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
