@@ -27,16 +27,18 @@ The parsers take the text the tools print:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import errno
 import re
 import time
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import parse_test_status
+from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import (
+    EBUSY_ATTEMPTS,
+    EBUSY_DELAY,
+    read_sysfs_text,
+)
 
 VMCORE_CREATION_STATUS = '/var/lib/kdump/vmcore-creation.status'
 CRASH_LOADED_PATHS = ('/sys/kernel/kexec_crash_loaded', '/sys/kernel/kexec/crash_loaded')
-EBUSY_ATTEMPTS = 10
-EBUSY_DELAY = 0.5
 
 _TEST_LINES = (
     (re.compile(r'Last successful vmcore creation test on (?P<date>.+)$'), 'success'),
@@ -54,25 +56,15 @@ def read_crash_loaded(opener=open, sleep=time.sleep, attempts=EBUSY_ATTEMPTS, de
     ``None`` with "no kexec/crash dump support" means the kernel has no such
     file at all.
     """
-    reason = 'the kernel has no %s: it was built without kexec/crash dump support' % CRASH_LOADED_PATHS[0]
-    for path in CRASH_LOADED_PATHS:
-        for attempt in range(attempts):
-            try:
-                with opener(path) as handle:
-                    text = handle.read().strip()
-            except (IOError, OSError) as error:
-                if error.errno == errno.EBUSY:
-                    reason = '%s stayed busy (EBUSY) for %d attempts' % (path, attempts)
-                    if attempt + 1 < attempts:
-                        sleep(delay)
-                    continue
-                if error.errno == errno.ENOENT:
-                    break
-                return None, 'cannot read %s: %s' % (path, error.strerror or error)
-            if text in ('0', '1'):
-                return text == '1', None
-            return None, '%s holds %r, not 0 or 1' % (path, text)
-    return None, reason
+    text, path, reason = read_sysfs_text(
+        CRASH_LOADED_PATHS,
+        'the kernel has no %s: it was built without kexec/crash dump support' % CRASH_LOADED_PATHS[0],
+        opener=opener, sleep=sleep, attempts=attempts, delay=delay)
+    if text is None:
+        return None, reason
+    if text in ('0', '1'):
+        return text == '1', None
+    return None, '%s holds %r, not 0 or 1' % (path, text)
 
 
 def tool_lines(*texts):

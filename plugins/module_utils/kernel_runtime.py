@@ -100,18 +100,19 @@ def read_system_ram(opener=open):
     return system_ram(_read(IOMEM_PATH, opener), _read(MEMINFO_PATH, opener))
 
 
-def read_crash_size(opener=open, sleep=time.sleep, attempts=EBUSY_ATTEMPTS, delay=EBUSY_DELAY):
-    """Bytes reserved for the crash kernel, with retries on EBUSY.
+def read_sysfs_text(paths, missing_reason, opener=open, sleep=time.sleep, attempts=EBUSY_ATTEMPTS, delay=EBUSY_DELAY):
+    """``(text, path, None)`` from the first of ``paths`` that exists, or ``(None, None, reason)``.
 
-    Returns ``(bytes, None)``, or ``(None, reason)`` when the kernel has no
-    such file (no kexec support) or it stays busy/unreadable.
+    Reads are retried on EBUSY; a path that does not exist is skipped (newer
+    kernels also offer the same value under another name).  ``missing_reason``
+    is the reason given when none of the paths exists.
     """
-    reason = 'the kernel has no %s (no kexec/kdump support)' % CRASH_SIZE_PATHS[0]
-    for path in CRASH_SIZE_PATHS:
+    reason = missing_reason
+    for path in paths:
         for attempt in range(attempts):
             try:
                 with opener(path) as handle:
-                    text = handle.read().strip()
+                    return handle.read().strip(), path, None
             except (IOError, OSError) as error:
                 if error.errno == errno.EBUSY:
                     reason = '%s stayed busy (EBUSY) for %d attempts' % (path, attempts)
@@ -120,9 +121,22 @@ def read_crash_size(opener=open, sleep=time.sleep, attempts=EBUSY_ATTEMPTS, dela
                     continue
                 if error.errno == errno.ENOENT:
                     break
-                return None, 'cannot read %s: %s' % (path, error.strerror or error)
-            try:
-                return int(text), None
-            except ValueError:
-                return None, '%s holds %r, not a number of bytes' % (path, text)
-    return None, reason
+                return None, None, 'cannot read %s: %s' % (path, error.strerror or error)
+    return None, None, reason
+
+
+def read_crash_size(opener=open, sleep=time.sleep, attempts=EBUSY_ATTEMPTS, delay=EBUSY_DELAY):
+    """Bytes reserved for the crash kernel, with retries on EBUSY.
+
+    Returns ``(bytes, None)``, or ``(None, reason)`` when the kernel has no
+    such file (no kexec support) or it stays busy/unreadable.
+    """
+    text, path, reason = read_sysfs_text(
+        CRASH_SIZE_PATHS, 'the kernel has no %s (no kexec/kdump support)' % CRASH_SIZE_PATHS[0],
+        opener=opener, sleep=sleep, attempts=attempts, delay=delay)
+    if text is None:
+        return None, reason
+    try:
+        return int(text), None
+    except ValueError:
+        return None, '%s holds %r, not a number of bytes' % (path, text)
