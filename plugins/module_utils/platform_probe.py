@@ -33,6 +33,8 @@ __metaclass__ = type
 import re
 
 PLATFORMS = ('el8', 'el9', 'el10', 'debian')
+# The 'platform' option of every module (documented by the crashdump.kdump.platform doc fragment).
+PLATFORM_ARGUMENT_SPEC = dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS))
 OS_RELEASE_PATHS = ('/etc/os-release', '/usr/lib/os-release')
 _RHEL_FAMILY_IDS = frozenset(['rhel', 'fedora', 'centos'])
 _DEBIAN_FAMILY_IDS = frozenset(['debian', 'ubuntu'])

@@ -91,15 +91,9 @@ options:
       - Keep a timestamped copy of each configuration file before changing it.
     type: bool
     default: false
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools; any other value
-        is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -340,7 +334,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime imp
     read_system_ram,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -354,7 +348,7 @@ ARGUMENT_SPEC = dict(
     kdump_config_file=dict(type='path', default='/etc/kdump.conf'),
     grub_dropin=dict(type='path', default=DROPIN),
     backup=dict(type='bool', default=False),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 
 

@@ -177,15 +177,9 @@ options:
         O(commandline_append) or O(commandline_remove) is given.
     type: path
     default: /etc/sysconfig/kdump
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release C(ID), C(ID_LIKE), C(VERSION_ID),
-        the installed tools and the kdump-utils version; any other value is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -308,7 +302,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings imp
     normalize_settings,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -344,7 +338,7 @@ ARGUMENT_SPEC = dict(
     create_path=dict(type='bool', default=True),
     config_file=dict(type='path'),
     sysconfig_file=dict(type='path', default='/etc/sysconfig/kdump'),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 MUTUALLY_EXCLUSIVE = [('core_collector', 'dump_level'), ('core_collector', 'compression'),
                       ('core_collector', 'message_level')]

@@ -69,15 +69,9 @@ options:
   config_file:
     description: The kdump configuration to read the dump target from.
     type: path
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
-        any other value is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -195,7 +189,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import read_crash_loaded
 from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import read_system_ram
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -209,7 +203,7 @@ ARGUMENT_SPEC = dict(
     path=dict(type='path'),
     marker_path=dict(type='path', default=MARKER_PATH),
     config_file=dict(type='path'),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 DELAY_RANGE = (1, 300)
 

@@ -30,15 +30,9 @@ options:
   config_file:
     description: The kdump configuration to summarise. Default C(/etc/kdump.conf) or C(/etc/default/kdump-tools).
     type: path
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
-        any other value is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -170,7 +164,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime imp
     read_system_ram,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -178,7 +172,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe imp
 ARGUMENT_SPEC = dict(
     estimate_dump_size=dict(type='bool', default=True),
     config_file=dict(type='path'),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 
 

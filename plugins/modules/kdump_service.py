@@ -47,15 +47,9 @@ options:
     description: Seconds to wait for C(operational) when O(wait_operational=true).
     type: int
     default: 120
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
-        any other value is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -165,7 +159,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status impor
     tool_lines,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -175,7 +169,7 @@ ARGUMENT_SPEC = dict(
     enabled=dict(type='bool'),
     wait_operational=dict(type='bool', default=True),
     timeout=dict(type='int', default=120),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 POLL_INTERVAL = 1.0
 LOADING_STATES = ('started', 'restarted', 'reloaded', 'rebuilt')

@@ -43,15 +43,9 @@ options:
   config_file:
     description: The kdump configuration to read the default O(path) from.
     type: path
-  platform:
-    description:
-      - Which kdump implementation the host has. C(auto) probes os-release and the installed tools;
-        any other value is used as given.
-    type: str
-    default: auto
-    choices: [auto, el8, el9, el10, debian]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -202,7 +196,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
-    PLATFORMS,
+    PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
@@ -211,7 +205,7 @@ ARGUMENT_SPEC = dict(
     path=dict(type='path'),
     since=dict(type='raw'),
     config_file=dict(type='path'),
-    platform=dict(type='str', default='auto', choices=['auto'] + list(PLATFORMS)),
+    platform=PLATFORM_ARGUMENT_SPEC,
 )
 
 
