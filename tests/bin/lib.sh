@@ -84,7 +84,7 @@ collection_tree() {
     dest=$base/ansible_collections/crashdump/kdump
     mkdir -p "$dest"
     (
-        cd "$REPO_ROOT"
+        cd "$REPO_ROOT" || exit 1
         git ls-files -z --cached --others --exclude-standard |
             while IFS= read -r -d '' file; do
                 # molecule/ is a convenience link to extensions/molecule/ and,
