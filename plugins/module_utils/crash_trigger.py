@@ -14,6 +14,8 @@ as separate arguments, never spliced into shell text.
 * ``trigger_program('kdumpctl_test', kdumpctl)`` enables SysRq and runs
   ``kdumpctl test --force`` (which records the test for ``kdumpctl status``
   and crashes the same way).
+* Both first ``sync``: a crash loses whatever is still only in the page
+  cache, the crash marker written a moment earlier included.
 * ``detached_command`` wraps it: with ``systemd-run`` a transient timer
   (``--on-active=<delay>s``) owned by PID 1, so the module's exit and the
   closing SSH session cannot take it down; without systemd, ``setsid -f``
@@ -30,8 +32,8 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import
 SYSRQ_ENABLE_PATH = '/proc/sys/kernel/sysrq'
 SYSRQ_TRIGGER_PATH = '/proc/sysrq-trigger'
 TRIGGER_UNIT_PREFIX = 'crashdump-kdump-crash-'
-_SYSRQ_SCRIPT = 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger'
-_KDUMPCTL_TEST_SCRIPT = 'echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force'
+_SYSRQ_SCRIPT = 'sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger'
+_KDUMPCTL_TEST_SCRIPT = 'sync; echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force'
 _SLEEP_SCRIPT = 'exec </dev/null >/dev/null 2>&1; sleep "$0"; exec "$@"'
 
 

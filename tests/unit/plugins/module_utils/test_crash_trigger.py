@@ -15,14 +15,14 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_trigger impo
 )
 
 
-def test_sysrq_program_enables_sysrq_then_crashes():
+def test_sysrq_program_syncs_enables_sysrq_then_crashes():
     assert trigger_program('sysrq') == ['/bin/sh', '-c',
-                                        'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
+                                        'sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
 
 
 def test_kdumpctl_test_program_passes_kdumpctl_as_an_argument():
     program = trigger_program('kdumpctl_test', '/usr/bin/kdumpctl')
-    assert program[:3] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force']
+    assert program[:3] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force']
     assert program[3] == '/usr/bin/kdumpctl'
 
 

@@ -77,7 +77,7 @@ def test_crash_is_scheduled_detached_after_the_marker(run_module, host):
     assert result['marker']['dump_path'] == str(host.crash_dir)
     (command,) = host.commands
     assert command[0] == '/usr/bin/systemd-run' and '--on-active=7s' in command
-    assert command[-3:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
+    assert command[-3:] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
     assert result['trigger_command'] == command
     assert result['expected_dump_bytes'] == GIB // 2 and result['free_bytes'] == 10 * GIB
 
@@ -88,7 +88,7 @@ def test_without_systemd_run_a_new_session_sleeps_then_crashes(run_module, host)
     assert not failed and result['triggered']
     (command,) = host.commands
     assert command[:2] == ['/usr/bin/setsid', '-f'] and command[5] == '5'
-    assert command[-3:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
+    assert command[-3:] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
 
 
 def test_without_any_way_to_detach_the_crash_is_refused(run_module, host):
@@ -207,5 +207,5 @@ def test_kdumpctl_test_on_el10_runs_kdumpctl_test_force(run_module, host, tmp_pa
                                                             method='kdumpctl_test'))
     assert not failed and result['method'] == 'kdumpctl_test'
     (command,) = host.commands
-    assert command[-4:] == ['/bin/sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force',
+    assert command[-4:] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force',
                             '/usr/bin/kdumpctl']
