@@ -109,49 +109,50 @@ def plan_service(unit, state, enabled, current):
     return steps
 
 
-class RhelServiceBackend(object):
+class _ServiceBackend(object):
+    """What both families share: the unit is driven by systemctl, kdump's own tool reloads and reports."""
+
+    SYSTEMCTL_STEPS = ('enable', 'disable', 'start', 'stop', 'restart')
+
+    def commands(self, step, tool_path, systemctl, kernel_release=None):
+        """Argument lists for one step."""
+        if step in self.SYSTEMCTL_STEPS:
+            return [[systemctl, step, self.unit]]
+        if step == 'reload':
+            return [[tool_path, 'reload']]
+        if step == 'rebuild':
+            return [self.rebuild_command(tool_path, kernel_release)]
+        if step == 'unload':
+            return [[tool_path, self.unload_subcommand]]
+        raise ValueError('unknown step %r' % step)
+
+    def status_command(self, tool_path):
+        return [tool_path, 'status']
+
+
+class RhelServiceBackend(_ServiceBackend):
     """kdump-utils / kexec-tools: ``kdump.service`` and ``kdumpctl``."""
 
     family = 'rhel'
     unit = 'kdump.service'
     tool = 'kdumpctl'
+    unload_subcommand = 'stop'
 
-    def commands(self, step, tool_path, systemctl, kernel_release=None):
-        """Argument lists for one step."""
-        if step in ('enable', 'disable', 'start', 'stop', 'restart'):
-            return [[systemctl, step, self.unit]]
-        if step == 'reload':
-            return [[tool_path, 'reload']]
-        if step == 'rebuild':
-            return [[tool_path, 'rebuild']]
-        if step == 'unload':
-            return [[tool_path, 'stop']]
-        raise ValueError('unknown step %r' % step)
-
-    def status_command(self, tool_path):
-        return [tool_path, 'status']
+    def rebuild_command(self, tool_path, kernel_release):
+        return [tool_path, 'rebuild']
 
 
-class DebianServiceBackend(object):
+class DebianServiceBackend(_ServiceBackend):
     """kdump-tools: ``kdump-tools.service`` and ``kdump-config``."""
 
     family = 'debian'
     unit = 'kdump-tools.service'
     tool = 'kdump-config'
+    unload_subcommand = 'unload'
 
-    def commands(self, step, tool_path, systemctl, kernel_release=None):
-        if step in ('enable', 'disable', 'start', 'stop', 'restart'):
-            return [[systemctl, step, self.unit]]
-        if step == 'reload':
-            return [[tool_path, 'reload']]
-        if step == 'rebuild':
-            return [[KERNEL_HOOK, kernel_release]]
-        if step == 'unload':
-            return [[tool_path, 'unload']]
-        raise ValueError('unknown step %r' % step)
-
-    def status_command(self, tool_path):
-        return [tool_path, 'status']
+    def rebuild_command(self, tool_path, kernel_release):
+        # The kernel hook always regenerates the kdump initrd for that release.
+        return [KERNEL_HOOK, kernel_release]
 
 
 def observe(module, backend, systemctl):
