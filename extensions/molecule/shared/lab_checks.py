@@ -15,7 +15,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[3]
 LAB_DIR = REPO_ROOT / "tests" / "vmlab"
 CHECKER = LAB_DIR / "check_vmcore.py"
-CRASH_MARKER = "/var/lib/kdump-lab-crash-test.json"
+CRASH_MARKER = "/var/lib/crashdump-kdump/crash-marker.json"  # written by kdump_crash
 
 sys.path.insert(0, str(LAB_DIR))
 import lab  # noqa: E402  pylint: disable=wrong-import-position
@@ -41,8 +41,8 @@ def read_text(host, path):
 
 
 def crash_marker(host):
-    """When the crash test started (guest clock, epoch seconds)."""
-    return json.loads(read_text(host, CRASH_MARKER))["started"]
+    """When the last crash test crashed the guest (guest clock, epoch seconds)."""
+    return int(json.loads(read_text(host, CRASH_MARKER))["triggered_at"])
 
 
 def seconds_since_boot(host):
@@ -66,3 +66,9 @@ def serial_log(hostname):
     state_dir = Path(os.environ.get("KDUMP_LAB_STATE_DIR") or lab.cache_root() / "fleets" / "molecule")
     fleet = lab.Fleet(state_dir)
     return Path(fleet.guest(hostname)["serial_log"]).read_text(errors="replace")
+
+
+def lab_hosts():
+    """The lab guests' inventory names, in fleet order."""
+    state_dir = Path(os.environ.get("KDUMP_LAB_STATE_DIR") or lab.cache_root() / "fleets" / "molecule")
+    return [guest["name"] for guest in lab.Fleet(state_dir).guests]
