@@ -5,8 +5,12 @@ wrappers around the command line at the bottom.
 
 Images live in ``${XDG_CACHE_HOME:-~/.cache}/crashdump-kdump/images/<suite>-<recipe hash>/``
 with the SSH key made for that build. A fleet lives in a state directory: one fresh
-qcow2 overlay, serial log, monitor socket and pid file per guest, ``fleet.json`` and an
-Ansible inventory (``inventory.yml``).
+qcow2 overlay, serial log, monitor socket and pid file per guest (and an empty data disk
+when asked for), ``fleet.json`` and an Ansible inventory (``inventory.yml``).
+
+Every guest has two NICs: user-mode networking with SSH forwarded from 127.0.0.1, and
+the guest LAN, a private Ethernet segment shared by the guests of one fleet (a QEMU
+multicast socket on the host's loopback) where guest i has 192.168.77.(10+i)/24.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import fcntl
 import hashlib
 import json
 import os
+import random
+import re
 import shlex
 import shutil
 import signal
@@ -52,6 +58,61 @@ SSH_OPTIONS = [
 ]
 BUILD_TIMEOUT = 1800
 BOOT_TIMEOUT = int(os.environ.get("KDUMP_LAB_BOOT_TIMEOUT", "420"))
+
+# The guest LAN: guest i (0-based, in fleet order) gets LAN_NET.(LAN_FIRST_HOST + i).
+LAN_NET = "192.168.77"
+LAN_PREFIX_LENGTH = 24
+LAN_FIRST_HOST = 10
+LAN_MAX_GUESTS = 254 - LAN_FIRST_HOST
+# Runs in the guest as root: sh -c LAN_SETUP_SCRIPT lan-setup MAC ADDRESS/PREFIX.
+# systemd-networkd (the Debian images): a .network file matching the LAN NIC's MAC,
+# numbered before the image's 10-lab-dhcp.network (which matches en* and eth*).
+# NetworkManager (cloud images): a connection bound to that NIC. Both persist on the
+# guest's disk, so the address comes back after a reboot and in the kdump capture boot.
+LAN_SETUP_SCRIPT = r"""set -eu
+mac=$1
+address=$2
+ifname=
+for dev in /sys/class/net/*; do
+  if [ "$(cat "$dev/address")" = "$mac" ]; then ifname=${dev##*/}; fi
+done
+if [ -z "$ifname" ]; then
+  echo "no network interface with MAC $mac" >&2
+  exit 1
+fi
+if systemctl is-active --quiet systemd-networkd && command -v networkctl >/dev/null; then
+  file=/etc/systemd/network/05-lab-lan.network
+  printf '%s\n' \
+    '# The lab LAN between the guests of one fleet (tests/vmlab/lab.py).' \
+    '[Match]' "MACAddress=$mac" '' \
+    '[Network]' "Address=$address" 'LinkLocalAddressing=no' 'IPv6AcceptRA=no' \
+    > "$file.tmp"
+  mv "$file.tmp" "$file"
+  networkctl reload
+  networkctl reconfigure "$ifname"
+elif command -v nmcli >/dev/null; then
+  nmcli connection delete kdump-lab-lan >/dev/null 2>&1 || true
+  nmcli connection add type ethernet con-name kdump-lab-lan ifname "$ifname" \
+    ipv4.method manual ipv4.addresses "$address" ipv6.method disabled >/dev/null
+  nmcli connection up kdump-lab-lan >/dev/null
+else
+  echo "neither systemd-networkd nor NetworkManager runs here" >&2
+  exit 1
+fi
+sync
+tries=0
+until ip -4 -o addr show dev "$ifname" | grep -q " inet ${address%/*}/"; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 40 ]; then
+    echo "$ifname did not get $address within 20 s" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+"""
+# The data disk is the second virtio disk: its -drive follows the boot disk's and comes
+# before a cloud image's seed cdrom, and QEMU gives if=virtio drives PCI slots in that order.
+DATA_DISK_DEVICE = "/dev/vdb"
 
 
 class LabError(Exception):
@@ -228,6 +289,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def lan_endpoint() -> str:
+    """A multicast group and a free UDP port for one fleet's guest LAN, "GROUP:PORT"."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("0.0.0.0", 0))
+        port = sock.getsockname()[1]
+    return f"230.77.{random.randrange(256)}.{random.randrange(1, 255)}:{port}"
+
+
+def lan_address(index: int) -> str:
+    """The LAN address of the guest at this position of the fleet (0-based)."""
+    if not 0 <= index < LAN_MAX_GUESTS:
+        raise LabError(f"the guest LAN has room for {LAN_MAX_GUESTS} guests, not {index + 1}")
+    return f"{LAN_NET}.{LAN_FIRST_HOST + index}"
+
+
+def lan_mac(index: int) -> str:
+    return f"52:54:00:77:00:{index:02x}"
+
+
+def data_disk_size(value: str | None) -> str | None:
+    """A data disk size as qemu-img takes it (64M, 1G), or None for no data disk."""
+    value = (value or "").strip()
+    if value in ("", "0"):
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*[KMGT]?", value):
+        raise LabError(f"data disk size {value!r}: give a number with an optional "
+                       "K, M, G or T suffix, e.g. 64M")
+    return value
+
+
 def make_seed_iso(directory: Path, public_key: str, hostname: str) -> Path:
     """A NoCloud seed (volume label cidata) giving user kdumplab the lab key and sudo."""
     ensure_host_packages(["genisoimage"])
@@ -294,7 +385,12 @@ class Fleet:
                 "kdump_lab_state_dir": str(self.state_dir),
                 "kdump_lab_dir": str(LAB_DIR),
                 "kdump_lab_os_label": guest["label"],
+                "kdump_lab_suite": guest.get("suite", guest["label"]),
             }
+            if guest.get("lan_address"):
+                hosts[guest["name"]]["kdump_lab_lan_address"] = guest["lan_address"]
+            if guest.get("data_disk"):
+                hosts[guest["name"]]["kdump_lab_data_disk"] = guest["data_disk_device"]
         return {"all": {"children": {GROUP: {"hosts": hosts}}}}
 
     def write_inventory(self) -> None:
@@ -304,13 +400,17 @@ class Fleet:
 
     # -- life cycle
     def add(self, *, name: str, base: Path, key: Path, label: str, cloud: bool,
-            memory_mb: int, cpus: int, accel: str) -> dict:
+            memory_mb: int, cpus: int, accel: str, suite: str | None = None,
+            data_disk: str | None = None) -> dict:
+        """Create the guest's disks and record it; QEMU is not started yet."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        index = len(self.guests)
         overlay = self.state_dir / f"{name}.qcow2"
         run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base.resolve()),
              str(overlay)], timeout=60)
         guest = {
-            "name": name, "label": label, "base": str(base.resolve()), "overlay": str(overlay),
+            "name": name, "label": label, "suite": suite or ("cloud" if cloud else label),
+            "base": str(base.resolve()), "overlay": str(overlay),
             "key": str(key), "port": free_port(), "accel": accel,
             "memory_mb": memory_mb, "cpus": cpus,
             "serial_log": str(self.state_dir / f"{name}.serial.log"),
@@ -319,8 +419,19 @@ class Fleet:
             "user": "kdumplab" if cloud else "root",
             "python": "auto_silent" if cloud else "/usr/bin/python3",
             "seed": None,
+            # One LAN per fleet: every guest joins the first guest's multicast group.
+            "lan_mcast": self.guests[0]["lan_mcast"] if self.guests else lan_endpoint(),
+            "lan_address": lan_address(index),
+            "lan_mac": lan_mac(index),
+            "data_disk": None, "data_disk_size": None, "data_disk_device": None,
         }
         Path(guest["serial_log"]).unlink(missing_ok=True)
+        if data_disk:
+            # Raw: nothing of it lives in QEMU's memory, so even a SIGKILL loses no write.
+            path = self.state_dir / f"{name}.data.raw"
+            run(["qemu-img", "create", "-q", "-f", "raw", str(path), data_disk], timeout=60)
+            guest.update(data_disk=str(path), data_disk_size=data_disk,
+                         data_disk_device=DATA_DISK_DEVICE)
         if cloud:
             guest["seed"] = str(make_seed_iso(self.state_dir, Path(f"{key}.pub").read_text(), name))
         self.guests.append(guest)
@@ -333,14 +444,20 @@ class Fleet:
         argv = ["qemu-system-x86_64", *accel, "-machine", "pc",
                 "-name", f"kdump-lab-{guest['name']}",
                 "-m", str(guest["memory_mb"]), "-smp", str(guest["cpus"]),
-                "-drive", f"file={guest['overlay']},if=virtio,format=qcow2,cache=unsafe",
-                "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{guest['port']}-:22",
-                "-device", "virtio-net-pci,netdev=n0",
-                "-display", "none",
-                "-chardev", f"file,id=serial0,path={guest['serial_log']},append=on",
-                "-serial", "chardev:serial0",
-                "-monitor", f"unix:{guest['monitor']},server,nowait",
-                "-pidfile", guest["pid_file"], "-daemonize"]
+                "-drive", f"file={guest['overlay']},if=virtio,format=qcow2,cache=unsafe"]
+        if guest.get("data_disk"):
+            # Right after the boot disk, so it is the guest's second virtio disk (vdb).
+            argv += ["-drive", f"file={guest['data_disk']},if=virtio,format=raw,cache=unsafe"]
+        argv += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{guest['port']}-:22",
+                 "-device", "virtio-net-pci,netdev=n0"]
+        if guest.get("lan_mcast"):
+            argv += ["-netdev", f"socket,id=lan,mcast={guest['lan_mcast']},localaddr=127.0.0.1",
+                     "-device", f"virtio-net-pci,netdev=lan,mac={guest['lan_mac']}"]
+        argv += ["-display", "none",
+                 "-chardev", f"file,id=serial0,path={guest['serial_log']},append=on",
+                 "-serial", "chardev:serial0",
+                 "-monitor", f"unix:{guest['monitor']},server,nowait",
+                 "-pidfile", guest["pid_file"], "-daemonize"]
         if guest.get("seed"):
             argv += ["-drive", f"file={guest['seed']},if=virtio,format=raw,media=cdrom,readonly=on"]
         return argv
@@ -443,14 +560,70 @@ class Fleet:
             return "\n".join(text.splitlines()[-lines:])
         return ""
 
-    def up(self, specs: list[dict], accel: str, *, memory_mb: int, cpus: int) -> None:
+    def configure_lan(self, guest: dict) -> None:
+        """Give the guest its LAN address, persistently (see LAN_SETUP_SCRIPT)."""
+        sudo = [] if guest["user"] == "root" else ["sudo", "-n"]
+        address = f"{guest['lan_address']}/{LAN_PREFIX_LENGTH}"
+        self.ssh(guest, [*sudo, "sh", "-c", LAN_SETUP_SCRIPT, "lan-setup", guest["lan_mac"],
+                         address], timeout=90)
+
+    def lan_reaches(self, source: dict, target: dict, *, attempts: int = 5) -> bool:
+        """Whether source opens a TCP connection to target's sshd over the guest LAN."""
+        probe = ["timeout", "5", "bash", "-c", 'exec 3<>"/dev/tcp/$1/22"', "lan-check",
+                 target["lan_address"]]
+        for _ in range(attempts):
+            with contextlib.suppress(LabError):
+                self.ssh(source, probe, timeout=30)
+                return True
+            time.sleep(1)
+        return False
+
+    def setup_lan(self) -> None:
+        """Address every guest on the LAN, then check that each reaches the next one.
+
+        On a cloud image this is best effort: a failure is logged, not raised."""
+        broken = []
+        for guest in self.guests:
+            try:
+                self.configure_lan(guest)
+            except LabError as exc:
+                broken.append(f"{guest['name']}: LAN address not set: {exc}")
+        if not broken and len(self.guests) > 1:
+            for source, target in zip(self.guests, self.guests[1:] + self.guests[:1]):
+                if not self.lan_reaches(source, target):
+                    broken.append(f"{source['name']} cannot reach {target['name']}'s sshd at "
+                                  f"{target['lan_address']}:22 over the guest LAN "
+                                  f"(multicast {source['lan_mcast']} on 127.0.0.1)")
+        if not broken:
+            addresses = ", ".join(f"{g['name']} {g['lan_address']}" for g in self.guests)
+            log(f"guest LAN up: {addresses}")
+        elif any(guest.get("suite") == "cloud" for guest in self.guests):
+            log("guest LAN (best effort on a cloud image): " + "; ".join(broken))
+        else:
+            raise LabError("; ".join(broken))
+
+    def up(self, specs: list[dict], accel: str, *, memory_mb: int, cpus: int,
+           data_disk: str | None = None) -> None:
         for spec in specs:
-            guest = self.add(accel=accel, memory_mb=memory_mb, cpus=cpus, **spec)
+            guest = self.add(accel=accel, memory_mb=memory_mb, cpus=cpus, data_disk=data_disk,
+                             **spec)
             self.start(guest)
             log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
         for guest in self.guests:
             seconds = self.wait_ssh(guest)
             log(f"{guest['name']}: ssh up after {seconds:.0f} s")
+        self.setup_lan()
+
+    def kill(self, guest: dict) -> bool:
+        """Pull the plug: QEMU quits at once, the guest is not told (no ACPI).
+
+        What the guest had not yet written to its disks is lost, as on a power cut. The
+        monitor's quit closes the disk images cleanly; SIGKILL comes only if QEMU hangs.
+        Returns False when QEMU was not running."""
+        if self.pid(guest) is None:
+            return False
+        self.stop(guest)
+        return True
 
     def power_cycle(self, guest: dict) -> float:
         """Orderly power-off, then a fresh QEMU start on the same disk; faster than an
@@ -475,7 +648,7 @@ class Fleet:
                     shutil.copy2(guest["serial_log"], keep_logs / Path(guest["serial_log"]).name)
             log(f"serial console logs kept in {keep_logs}")
         for guest in self.guests:
-            for key in ("overlay", "seed", "monitor", "pid_file"):
+            for key in ("overlay", "data_disk", "seed", "monitor", "pid_file"):
                 if guest.get(key):
                     Path(guest[key]).unlink(missing_ok=True)
         if failures:
@@ -496,14 +669,15 @@ def fleet_specs(count: int, suites: list[str], cloud_image: str | None) -> list[
             key_dir.mkdir(parents=True, exist_ok=True)
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kdump-lab",
                  "-f", str(key)], timeout=60)
-        return [{"name": f"cloud{i}", "base": base, "key": key, "label": base.name, "cloud": True}
-                for i in range(1, count + 1)]
+        return [{"name": f"cloud{i}", "base": base, "key": key, "label": base.name,
+                 "suite": "cloud", "cloud": True} for i in range(1, count + 1)]
     specs = []
     for suite in suites:
         image = Image(suite)
         image.build()
         specs += [{"name": f"{suite}{i}", "base": image.disk, "key": image.key,
-                   "label": f"debian-{suite}", "cloud": False} for i in range(1, count + 1)]
+                   "label": f"debian-{suite}", "suite": suite, "cloud": False}
+                  for i in range(1, count + 1)]
     return specs
 
 
@@ -539,11 +713,12 @@ def cmd_up(args: argparse.Namespace) -> int:
         raise LabError(f"a fleet is already running in {fleet.state_dir}; run 'fleet down' first")
     fleet.guests = []
     cloud_image = args.image or os.environ.get("KDUMP_TEST_IMAGE") or None
+    data_disk = data_disk_size(args.data_disk)
     specs = fleet_specs(args.count, _suites(args.suites), cloud_image)
     accel = choose_accel(Path(specs[0]["base"])) if not cloud_image else \
         (os.environ.get("KDUMP_LAB_ACCEL") or "tcg")
     try:
-        fleet.up(specs, accel, memory_mb=args.memory, cpus=args.cpus)
+        fleet.up(specs, accel, memory_mb=args.memory, cpus=args.cpus, data_disk=data_disk)
     except BaseException:
         fleet.down(keep_logs=fleet.state_dir / "failed-logs")
         raise
@@ -561,6 +736,29 @@ def cmd_power_cycle(args: argparse.Namespace) -> int:
     fleet = Fleet(_state_dir(args.state))
     seconds = fleet.power_cycle(fleet.guest(args.name))
     log(f"{args.name}: power-cycled, ssh back after {seconds:.0f} s")
+    return 0
+
+
+def cmd_kill(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    if fleet.kill(fleet.guest(args.name)):
+        log(f"{args.name}: killed (QEMU quit, no ACPI)")
+    else:
+        log(f"{args.name}: was not running")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    fleet = Fleet(_state_dir(args.state))
+    guest = fleet.guest(args.name)
+    if fleet.pid(guest):
+        raise LabError(f"{args.name} is already running; 'fleet power-cycle' restarts it")
+    fleet.start(guest)
+    if args.no_wait:
+        log(f"{args.name}: QEMU started, ssh on 127.0.0.1:{guest['port']}")
+        return 0
+    seconds = fleet.wait_ssh(guest, timeout=args.timeout)
+    log(f"{args.name}: started, ssh up after {seconds:.0f} s")
     return 0
 
 
@@ -659,6 +857,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--image", help="a cloud qcow2 to boot instead (default $KDUMP_TEST_IMAGE)")
     up.add_argument("--memory", type=int, default=int(os.environ.get("KDUMP_LAB_MEMORY_MB", "2048")))
     up.add_argument("--cpus", type=int, default=int(os.environ.get("KDUMP_LAB_CPUS", "2")))
+    up.add_argument("--data-disk", metavar="SIZE", default=os.environ.get("KDUMP_LAB_DATA_DISK"),
+                    help="give every guest an empty data disk of this size, e.g. 64M "
+                         f"({DATA_DISK_DEVICE} in the guest; default $KDUMP_LAB_DATA_DISK or none)")
     up.set_defaults(func=cmd_up)
 
     down = sub.add_parser("down", help="stop every guest of the fleet and drop the overlays")
@@ -670,6 +871,18 @@ def main(argv: list[str] | None = None) -> int:
     cycle.add_argument("--state")
     cycle.add_argument("name")
     cycle.set_defaults(func=cmd_power_cycle)
+
+    kill = sub.add_parser("kill", help="pull the plug: QEMU quits at once, no ACPI")
+    kill.add_argument("--state")
+    kill.add_argument("name")
+    kill.set_defaults(func=cmd_kill)
+
+    start = sub.add_parser("start", help="start a stopped guest on the same disks, wait for SSH")
+    start.add_argument("--state")
+    start.add_argument("--no-wait", action="store_true", help="return once QEMU runs")
+    start.add_argument("--timeout", type=float, default=BOOT_TIMEOUT)
+    start.add_argument("name")
+    start.set_defaults(func=cmd_start)
 
     wait = sub.add_parser("wait-ssh", help="start the guest if QEMU is gone, wait for SSH")
     wait.add_argument("--state")
