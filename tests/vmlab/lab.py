@@ -741,7 +741,10 @@ def cmd_power_cycle(args: argparse.Namespace) -> int:
 
 def cmd_kill(args: argparse.Namespace) -> int:
     fleet = Fleet(_state_dir(args.state))
-    if fleet.kill(fleet.guest(args.name)):
+    guest = fleet.guest(args.name)
+    if args.after_crash is not None:
+        wait_for_crash(guest, args.after_crash)
+    if fleet.kill(guest):
         log(f"{args.name}: killed (QEMU quit, no ACPI)")
     else:
         log(f"{args.name}: was not running")
@@ -792,47 +795,43 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _human_bytes(count: int) -> str:
-    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if count >= size and count % size == 0 or count >= 10 * size:
-            return f"{count / size:.0f}{unit}" if count % size == 0 else f"{count / size:.1f}{unit}"
-    return f"{count}B"
+FAULT_LOG = "faults.jsonl"
 
 
-def fleet_report(report_dir: Path, hosts: list[str]) -> tuple[str, bool]:
-    """The fleet report table, and whether every host left a complete vmcore."""
-    header = ("host", "os", "crashkernel reserved", "operational", "vmcore", "size", "complete")
-    rows = []
-    all_complete = True
-    for host in hosts:
-        path = report_dir / f"{host}.json"
-        if not path.exists():
-            rows.append((host, "?", "?", "?", "(the run failed on this host)", "-", "no"))
-            all_complete = False
-            continue
-        line = json.loads(path.read_text())
-        complete = str(line["complete"]).lower() == "true"
-        all_complete &= complete
-        reserved = int(line["reserved_bytes"])
-        rows.append((
-            host, line["os"],
-            f"{_human_bytes(reserved)} (crashkernel={line['crashkernel'] or '-'})" if reserved else "none",
-            "yes" if str(line["operational"]).lower() == "true" else "no",
-            line["vmcore"] or f"({line['verdict']})",
-            _human_bytes(int(line["size"])) if int(line["size"]) else "-",
-            "yes" if complete else "no",
-        ))
+def fault_table(records: list[dict]) -> str:
+    """The fault suite's summary: one row per fault case, padded columns."""
+    header = ("fault", "host", "expected", "observed", "recovered in", "result")
+    rows = [(r["fault"], r.get("host", "-"), r["expected"], r["observed"],
+             f"{float(r['recover_seconds']):.0f} s" if r.get("recover_seconds") is not None else "-",
+             "pass" if r["expected"] == r["observed"] else "FAIL") for r in records]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in [header, tuple("-" * w for w in widths), *rows]]
-    return "\n".join(lines), all_complete
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+                     for row in [header, tuple("-" * w for w in widths), *rows])
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    fleet = Fleet(_state_dir(args.state))
-    table, all_complete = fleet_report(Path(args.report_dir), [g["name"] for g in fleet.guests])
-    print(table)
-    return 0 if all_complete else 1
+def cmd_fault_summary(args: argparse.Namespace) -> int:
+    path = _state_dir(args.state) / FAULT_LOG
+    if not path.exists():
+        log(f"no fault cases recorded in {path}")
+        return 0
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    print(fault_table(records))
+    return 0 if all(r["expected"] == r["observed"] for r in records) else 1
+
+
+def wait_for_crash(guest: dict, timeout: float) -> None:
+    """Return once the guest's serial console shows a new sysrq crash (one that
+    started after this call), or raise LabError after timeout seconds."""
+    log_path = Path(guest["serial_log"])
+    offset = log_path.stat().st_size if log_path.exists() else 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), open(log_path, "rb") as serial:
+            serial.seek(offset)
+            if b"sysrq: Trigger a crash" in serial.read():
+                return
+        time.sleep(0.5)
+    raise LabError(f"{guest['name']}: no crash on the serial console within {timeout:.0f} s")
 
 
 def cmd_host_packages(_args: argparse.Namespace) -> int:
@@ -874,6 +873,8 @@ def main(argv: list[str] | None = None) -> int:
 
     kill = sub.add_parser("kill", help="pull the plug: QEMU quits at once, no ACPI")
     kill.add_argument("--state")
+    kill.add_argument("--after-crash", type=float, metavar="SECONDS",
+                      help="first wait (up to SECONDS) for a new sysrq crash on the serial console")
     kill.add_argument("name")
     kill.set_defaults(func=cmd_kill)
 
@@ -902,10 +903,9 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--hostname", default="cloud1")
     seed.set_defaults(func=cmd_seed)
 
-    report = sub.add_parser("report", help="print the fleet report of a main-job run")
-    report.add_argument("--state")
-    report.add_argument("report_dir")
-    report.set_defaults(func=cmd_report)
+    faults = sub.add_parser("fault-summary", help="print the fault suite's summary table")
+    faults.add_argument("--state")
+    faults.set_defaults(func=cmd_fault_summary)
 
     packages = sub.add_parser("host-packages", help="apt-get install what the lab needs (root)")
     packages.set_defaults(func=cmd_host_packages)
