@@ -1,15 +1,17 @@
 """Speed benchmark of the VM lab: per-step timings of the Ansible path next to a
 bare-shell floor measured on the same guest in the same run.
 
-Steps: image build, boot -> ssh, converge, reboot, crash -> vmcore saved,
-crash -> ssh back. The floor does the same thing with plain ssh commands and the
-lab's own QEMU control, so the ratio is what Ansible and our task files cost on top.
+Steps: image build, boot -> ssh, the collection's configure playbook (with its
+reboot) and again with nothing to change, verify_capture's crash -> vmcore saved and
+crash -> ssh back. The floor does the same thing with plain ssh commands on the same
+guest, so the ratio is what Ansible and the role cost on top.
 Run through the ``benchmark`` executable next to this file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import lab
 
-PLAYBOOKS = lab.LAB_DIR / "playbooks"
+INVENTORY = lab.LAB_DIR.parents[1] / "extensions" / "molecule" / "inventory"
 CRASH_LINE = b"sysrq: Trigger a crash"
 SAVED_LINE = b"saved vmcore in"
 
@@ -79,13 +81,12 @@ class Bench:
                         ANSIBLE_PIPELINING="true",
                         ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=120s "
                                          "-o ServerAliveInterval=10 -o ServerAliveCountMax=3",
-                        ANSIBLE_RETRY_FILES_ENABLED="false")
+                        ANSIBLE_RETRY_FILES_ENABLED="false",
+                        KDUMP_LAB_STATE_DIR=str(fleet.state_dir))
 
-    def steps(self, *steps: str, extra: dict | None = None, timeout: float = 1800) -> float:
-        """Run lab task files through ansible-playbook; return the wall time."""
-        variables = {"kdump_lab_steps": list(steps), **(extra or {})}
-        argv = ["ansible-playbook", "--inventory", str(self.fleet.state_dir / "inventory.yml"),
-                "--extra-vars", json.dumps(variables), str(PLAYBOOKS / "steps.yml")]
+    def playbook(self, name: str, timeout: float = 1800) -> float:
+        """Run one of the collection's playbooks on the lab inventory; return the wall time."""
+        argv = ["ansible-playbook", "--inventory", str(INVENTORY), f"crashdump.kdump.{name}"]
         started = time.monotonic()
         with open(self.workdir / "ansible.log", "ab") as log_file:
             subprocess.run(argv, check=True, timeout=timeout, env=self.env,
@@ -114,13 +115,22 @@ class Bench:
         saved = seen.get(SAVED_LINE)
         return (saved - crashed if saved else None), finished - crashed
 
+    def reboot(self) -> None:
+        """Reboot from inside the guest, as ansible.builtin.reboot does, and wait for ssh."""
+        with contextlib.suppress(lab.LabError):
+            self.fleet.ssh(self.guest, ["sh", "-c", "(sleep 1; systemctl reboot) &"], timeout=30)
+        self._wait_gone_then_back()
+
     def bare_crash(self) -> None:
         try:
             self.fleet.ssh(self.guest, ["sh", "-c", "sync; (sleep 1; echo c > /proc/sysrq-trigger) &"],
                            timeout=30)
         except lab.LabError:
             pass
-        # Wait until the old kernel is gone, then until sshd answers on the new boot.
+        self._wait_gone_then_back()
+
+    def _wait_gone_then_back(self) -> None:
+        """Wait until the old boot stops answering, then until sshd answers on the new one."""
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             try:
@@ -174,24 +184,18 @@ def main(argv: list[str] | None = None) -> int:
         bench.record(build_label, build_seconds, None)
         bench.record("boot -> ssh (QEMU start)", boot, None)
 
-        converge_steps = ("platform", "install", "configure", "crashkernel", "reboot", "service")
-        converge = bench.steps(*converge_steps)
+        converge = bench.playbook("configure")
         started = time.monotonic()
         bench.shell(FLOOR_CONFIGURE)
-        fleet.power_cycle(guest)
+        bench.reboot()
         bench.shell("systemctl is-active kdump-tools")
-        bench.record("converge (config, crashkernel, update-grub, reboot)", converge,
+        bench.record("configure (config, crashkernel, update-grub, reboot)", converge,
                      time.monotonic() - started)
 
-        again = bench.steps(*converge_steps)
-        bench.record("converge again (nothing to change)", again, bench.shell("true"))
+        again = bench.playbook("configure")
+        bench.record("configure again (nothing to change)", again, bench.shell("true"))
 
-        reboot = bench.steps("reboot", extra={"__kdump_lab_reboot_required": True})
-        started = time.monotonic()
-        fleet.power_cycle(guest)
-        bench.record("reboot -> ssh (power cycle)", reboot, time.monotonic() - started)
-
-        lab_vmcore, lab_back = bench.crash(lambda: bench.steps("crash_test"))
+        lab_vmcore, lab_back = bench.crash(lambda: bench.playbook("verify_capture"))
         floor_vmcore, floor_back = bench.crash(bench.bare_crash)
         bench.record("crash -> vmcore saved", lab_vmcore, floor_vmcore)
         bench.record("crash -> ssh back", lab_back, floor_back)
@@ -209,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     for step, with_ansible, floor in bench.rows:
         ratio = f"{with_ansible / floor:5.2f}x" if with_ansible and floor else "-"
         print(f"{step:<52} {_fmt(with_ansible):>9} {_fmt(floor):>9} {ratio:>6}")
-    print("\nlab: the Ansible task files the scenarios use; floor: the same step with plain ssh "
-          "commands and direct QEMU control on the same guest.")
+    print("\nlab: the collection's playbooks (configure, verify_capture); floor: the same step "
+          "with plain ssh commands on the same guest.")
     return 0
 
 
