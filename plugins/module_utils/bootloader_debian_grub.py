@@ -157,7 +157,7 @@ class DebianGrubBootloader(object):
 
     def plan(self, entries, new_args, kernel):
         if kernel not in ('ALL', 'DEFAULT'):
-            raise CrashkernelError('kernel=%s: on Debian the value lives in GRUB\'s %s and applies to every kernel; '
+            raise CrashkernelError('kernel: %s: on Debian the value lives in GRUB\'s %s and applies to every kernel; '
                                    'use ALL' % (kernel, self.dropin))
         wanted = list(new_args)
         befores = dict((path, read_text(path)) for path in self._paths())

@@ -136,7 +136,7 @@ def select_entries(entries, kernel):
         chosen = [entry for entry in entries if os.path.basename(entry['kernel']) in ('vmlinuz-%s' % kernel, kernel)]
     if not chosen:
         known = ', '.join(entry['kernel'] for entry in entries) or 'none'
-        raise CrashkernelError('kernel=%s matches no boot entry; grubby lists: %s' % (kernel, known))
+        raise CrashkernelError('kernel: %s matches no boot entry; grubby lists: %s' % (kernel, known))
     return chosen
 
 

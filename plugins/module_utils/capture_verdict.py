@@ -86,8 +86,8 @@ def inspect_capture(entry, listdir=os.listdir):
     Returns the entry's fields plus ``dump_file``, ``format``,
     ``inner_format``, ``compression``, ``dump_level``, ``size``,
     ``kernel_release``, ``dmesg_file``, ``panic_line``, ``test_status``,
-    ``complete`` and ``reason`` (None when complete; all reasons joined by
-    ``'; '`` otherwise).
+    ``incomplete_markers`` (names of the marker files left), ``complete`` and
+    ``reason`` (None when complete; all reasons joined by ``'; '`` otherwise).
     """
     directory = entry['path']
     try:
@@ -101,7 +101,8 @@ def inspect_capture(entry, listdir=os.listdir):
     reasons = [unreadable] if unreadable else []
     verdict = dict(entry)
     verdict.update(dump_file=None, format=None, inner_format=None, compression=None, dump_level=None, size=None,
-                   kernel_release=None, dmesg_file=None, panic_line=None, test_status=None)
+                   kernel_release=None, dmesg_file=None, panic_line=None, test_status=None,
+                   incomplete_markers=list(roles['incomplete_markers']))
     for marker in roles['incomplete_markers']:
         reasons.append('%s is present (the capture did not finish writing the dump)' % marker)
     if roles['dump'] is None:

@@ -64,7 +64,7 @@ def panic_warning_for(cmdline_append):
     if any(arg.startswith('panic=') for arg in (cmdline_append or '').split()):
         return None
     return ('KDUMP_CMDLINE_APPEND has no panic= argument: if the capture fails, the capture kernel hangs '
-            'instead of rebooting; add panic=10 with crashdump.kdump.kdump_conf commandline_append')
+            'instead of rebooting; set capture_panic_timeout (for example 10) with crashdump.kdump.kdump_conf')
 
 
 def panic_warning(platform, config_file):

@@ -81,11 +81,22 @@ def _ram_words(ram_bytes):
         ram_bytes / (1024.0 * 1024), format_size(rounded))
 
 
+def _parse_value(wanted):
+    """``parse_crashkernel`` whose errors name the ``value`` parameter."""
+    try:
+        return parse_crashkernel(wanted)
+    except CrashkernelError as error:
+        raise CrashkernelError('value: %s' % error)
+
+
 def resolve_request(state, value, low, platform_name, platform_family, machine, ram_bytes, default_value):
-    """Validate the parameters; return a ``Request`` or raise ``CrashkernelError``."""
+    """Validate the parameters; return a ``Request`` or raise ``CrashkernelError``.
+
+    Every message starts with the parameter it is about (``value``, ``low``).
+    """
     if state == 'absent':
         if low is not None:
-            raise CrashkernelError('low is only used with state=present')
+            raise CrashkernelError('low: only used with state=present')
         recommended = None
         if default_value and ram_bytes:
             recommended = reserved_for(default_value, ram_bytes, machine)
@@ -95,24 +106,27 @@ def resolve_request(state, value, low, platform_name, platform_family, machine, 
     wanted = (value or 'default').strip()
     if wanted == 'default':
         if not default_value:
-            raise CrashkernelError('no distribution default is known for %s on %s; give a size such as 256M'
+            raise CrashkernelError('value: no distribution default is known for %s on %s; give a size such as 256M'
                                    % (platform_name, machine))
         wanted = default_value
     if wanted == 'auto' and platform_name != 'el8':
         raise CrashkernelError(
-            'crashkernel=auto is only understood by RHEL 8 kernels; %s would reserve nothing with it. '
+            'value: crashkernel=auto is only understood by RHEL 8 kernels; %s would reserve nothing with it. '
             'Use value=default (the distribution recommendation) or a size such as 256M' % platform_name)
-    parsed = parse_crashkernel(wanted)
+    parsed = _parse_value(wanted)
     low_bytes = 0
     if low is not None:
         if not parsed.high:
-            raise CrashkernelError('low=%s needs a "<size>,high" value (crashkernel=%s is not one)' % (low, wanted))
+            raise CrashkernelError('low: %s needs a "<size>,high" value (crashkernel=%s is not one)' % (low, wanted))
         if platform_family == 'rhel':
-            raise CrashkernelError('low (crashkernel=<size>,low) is not supported yet on the RHEL family: grubby '
+            raise CrashkernelError('low: crashkernel=<size>,low is not supported yet on the RHEL family: grubby '
                                    'replaces every crashkernel= argument of an entry by name')
-        low_bytes = parse_low(low)
+        try:
+            low_bytes = parse_low(low)
+        except CrashkernelError as error:
+            raise CrashkernelError('low: %s' % error)
         if low_bytes == 0:
-            raise CrashkernelError('low=%s reserves 0 bytes' % low)
+            raise CrashkernelError('low: %s reserves 0 bytes' % low)
         low = low[:-len(',low')] if low.lower().endswith(',low') else low
 
     effective = reserved_for(wanted, ram_bytes, machine)
@@ -123,11 +137,11 @@ def resolve_request(state, value, low, platform_name, platform_family, machine, 
         warnings.append('crashkernel=auto cannot be resolved for the %s architecture here' % machine)
     else:
         if effective == 0:
-            raise CrashkernelError('crashkernel=%s reserves nothing on this host: its RAM is %s and no range '
+            raise CrashkernelError('value: crashkernel=%s reserves nothing on this host: its RAM is %s and no range '
                                    'covers that' % (wanted, _ram_words(ram_bytes)))
         total = round_up_ram(ram_bytes)
         if (effective + low_bytes) * 2 > total:
-            raise CrashkernelError('crashkernel=%s reserves %s%s, more than half of this host\'s RAM (%s)'
+            raise CrashkernelError('value: crashkernel=%s reserves %s%s, more than half of this host\'s RAM (%s)'
                                    % (wanted, format_size(effective),
                                       ' plus %s low' % format_size(low_bytes) if low_bytes else '',
                                       _ram_words(ram_bytes)))
@@ -148,7 +162,7 @@ def check_kernel_selector(kernel):
     if kernel in KERNEL_SELECTORS:
         return kernel
     if not kernel or len(kernel.split()) != 1:
-        raise CrashkernelError('kernel=%r is not ALL, DEFAULT, a kernel path or a kernel release' % kernel)
+        raise CrashkernelError('kernel: %r is not ALL, DEFAULT, a kernel path or a kernel release' % kernel)
     return kernel
 
 

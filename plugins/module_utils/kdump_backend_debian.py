@@ -21,13 +21,17 @@ rebuild; only the settings used when loading the crash kernel
 only when the variable is unset or empty; a value in the file *replaces* it.
 ``commandline_append`` therefore merges into the current value, or into the
 built-in default when the file has none, so the capture boot keeps
-``systemd.unit=kdump-tools-dump.service``.
+``systemd.unit=kdump-tools-dump.service``.  ``capture_panic_timeout`` takes
+the same path and adds ``panic=<n>`` (the built-in default has none, so a
+capture kernel that panics would wait forever) unless a ``panic=`` is
+already there.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import (
+    SAFE_VALUE,
     ShellVarsFile,
     check_value,
 )
@@ -36,10 +40,12 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings imp
     Plan,
     SettingsError,
     compose_makedumpfile_args,
+    kept_panic_warning,
     makedumpfile_args,
     merge_tokens,
     reject_unsupported,
     structured_collector_given,
+    with_capture_panic,
 )
 
 DEFAULT_CONFIG_FILE = '/etc/default/kdump-tools'
@@ -66,8 +72,8 @@ PLUMBING_KEYS = ('USE_KDUMP', 'KDUMP_KERNEL', 'KDUMP_INITRD')
 REMOTE_KEYS = ('SSH', 'NFS', 'FTP')
 FAIL_COMMANDS = {'reboot': 'reboot -f', 'halt': 'halt -f', 'poweroff': 'poweroff -f'}
 PARAMETER_KEYS = {'path': 'KDUMP_COREDIR', 'sshkey': 'SSH_KEY', 'failure_action': 'KDUMP_FAIL_CMD',
-                  'commandline_append': 'KDUMP_CMDLINE_APPEND', 'core_collector': 'MAKEDUMP_ARGS',
-                  'dump_level': 'MAKEDUMP_ARGS', 'compression': 'MAKEDUMP_ARGS',
+                  'commandline_append': 'KDUMP_CMDLINE_APPEND', 'capture_panic_timeout': 'KDUMP_CMDLINE_APPEND',
+                  'core_collector': 'MAKEDUMP_ARGS', 'dump_level': 'MAKEDUMP_ARGS', 'compression': 'MAKEDUMP_ARGS',
                   'message_level': 'MAKEDUMP_ARGS', 'target': 'SSH/NFS'}
 
 _WHY = 'kdump-tools has no equivalent'
@@ -108,8 +114,18 @@ def _check_supported(settings):
             raise SettingsError('directives: %r duplicates the %s option; give it once' % (key, owners[0]))
 
 
-def _desired(settings, current, machine):
-    """Dict of key -> value (None = unset) for the given settings."""
+def _cmdline_append_base(settings, current, machine):
+    """The KDUMP_CMDLINE_APPEND the options are merged into: the file's value,
+    or kdump-config's built-in default when the file has none (and always with
+    ``exclusive``)."""
+    base = current.get('KDUMP_CMDLINE_APPEND')
+    if settings.get('exclusive') or not base:
+        base = default_cmdline_append(machine)
+    return base
+
+
+def _desired(settings, current, machine, warnings):
+    """Dict of key -> value (None = unset) for the given settings; warnings are appended to ``warnings``."""
     desired = {'USE_KDUMP': '1'}
     target = settings.get('target')
     if target is not None:
@@ -138,12 +154,29 @@ def _desired(settings, current, machine):
             existing, settings.get('compression'), settings.get('dump_level'), settings.get('message_level'),
             flatten=True))
     if settings.get('commandline_append') is not None:
-        base = current.get('KDUMP_CMDLINE_APPEND')
-        if settings.get('exclusive') or not base:
-            base = default_cmdline_append(machine)
-        desired['KDUMP_CMDLINE_APPEND'] = merge_tokens(base, settings['commandline_append'])
+        desired['KDUMP_CMDLINE_APPEND'] = merge_tokens(_cmdline_append_base(settings, current, machine),
+                                                       settings['commandline_append'])
+    panic_seconds = settings.get('capture_panic_timeout')
+    if panic_seconds is not None:
+        append = desired.get('KDUMP_CMDLINE_APPEND') or _cmdline_append_base(settings, current, machine)
+        desired['KDUMP_CMDLINE_APPEND'] = with_capture_panic(append, panic_seconds)
+        warning = kept_panic_warning('KDUMP_CMDLINE_APPEND', append, panic_seconds)
+        if warning:
+            warnings.append(warning)
     desired.update(settings['directives'])
     return desired
+
+
+def _parameter_of(settings, key, character):
+    """The parameter that set ``key`` - the one whose own value holds ``character`` when several did."""
+    if key in settings['directives']:
+        return 'directives.%s' % key
+    owners = sorted(name for name, owned in PARAMETER_KEYS.items()
+                    if key in owned.split('/') and settings.get(name) is not None)
+    for name in owners:
+        if character in str(settings[name]):
+            return name
+    return owners[0] if owners else key
 
 
 def plan_debian(settings, config_file, config_text, machine):
@@ -155,7 +188,8 @@ def plan_debian(settings, config_file, config_text, machine):
         raise SettingsError('config_file %s: line %r is not a KEY=value assignment; is this a kdump-tools '
                             'defaults file (platform debian)?' % (config_file, foreign[0]))
     before = shell_vars.as_dict()
-    desired = _desired(settings, before, machine)
+    warnings = []
+    desired = _desired(settings, before, machine, warnings)
     for key in sorted(desired):
         value = desired[key]
         if value is None:
@@ -163,8 +197,9 @@ def plan_debian(settings, config_file, config_text, machine):
             continue
         bad = check_value(value)
         if bad:
-            raise SettingsError('%s: %r contains %r, which cannot be written to %s for both the shell and systemd'
-                                % (key, value, bad, config_file))
+            raise SettingsError('%s: %r contains %r, which cannot be written to %s for both the shell and systemd '
+                                '(as %s); allowed: %s'
+                                % (_parameter_of(settings, key, bad), value, bad, config_file, key, SAFE_VALUE))
         shell_vars.set(key, value)
     if settings.get('exclusive'):
         keep = set(key for key, value in desired.items() if value is not None)
@@ -180,4 +215,5 @@ def plan_debian(settings, config_file, config_text, machine):
     change = FileChange(config_file, config_text, shell_vars.render())
     reload_required = any(before.get(key) != after.get(key) for key in LOAD_TIME_KEYS)
     dump_dir = None if remotes else {'path': after.get('KDUMP_COREDIR') or DEFAULT_COREDIR, 'device': None}
-    return Plan([change], after, rebuild_required=False, reload_required=reload_required, dump_dir=dump_dir)
+    return Plan([change], after, rebuild_required=False, reload_required=reload_required, dump_dir=dump_dir,
+                warnings=warnings)

@@ -17,7 +17,10 @@ Rules it implements (kdumpctl ``parse_config``/``check_config`` and mkdumprd):
   to a structured or kept collector, an error for a free-text one;
 * ``rebuild_required`` when kdump.conf changes (kdumpctl rebuilds the kdump
   initramfs on restart), ``reload_required`` when only ``/etc/sysconfig/kdump``
-  changes (the kexec command line is rebuilt on every load).
+  changes (the kexec command line is rebuilt on every load);
+* ``capture_panic_timeout`` adds ``panic=<n>`` to ``KDUMP_COMMANDLINE_APPEND``
+  unless a ``panic=`` is already there (the shipped defaults have
+  ``panic=10``, so on an untouched file nothing changes).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +28,7 @@ __metaclass__ = type
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_conf_file import KdumpConf
 from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import (
+    SAFE_VALUE,
     ShellVarsFile,
     check_value,
 )
@@ -35,10 +39,12 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings imp
     Plan,
     SettingsError,
     compose_makedumpfile_args,
+    kept_panic_warning,
     makedumpfile_args,
     merge_tokens,
     reject_unsupported,
     structured_collector_given,
+    with_capture_panic,
 )
 
 DEFAULT_CONFIG_FILE = '/etc/kdump.conf'
@@ -225,24 +231,44 @@ def _check_fence_nodes(settings, host_identities):
                                 'which kdumpctl rejects; allowed: the other cluster nodes' % node)
 
 
-def _sysconfig_change(settings, sysconfig_file, sysconfig_text):
-    managed = [name for name in ('commandline_append', 'commandline_remove') if settings.get(name) is not None]
+def _sysconfig_change(settings, sysconfig_file, sysconfig_text, warnings):
+    managed = [name for name in ('commandline_append', 'commandline_remove', 'capture_panic_timeout')
+               if settings.get(name) is not None]
     if not managed:
         return None
     if sysconfig_text is None:
         raise SettingsError('%s: %r cannot be applied because %s does not exist; is kdump installed?'
                             % (managed[0], settings[managed[0]], sysconfig_file))
     shell_vars = ShellVarsFile.parse(sysconfig_text)
-    for name in managed:
+    wanted = {}
+    for name in ('commandline_append', 'commandline_remove'):
+        if settings.get(name) is None:
+            continue
         key = SYSCONFIG_KEYS[name]
         if settings.get('exclusive'):
-            value = ' '.join(settings[name].split())
+            wanted[key] = (name, ' '.join(settings[name].split()))
         else:
-            value = merge_tokens(shell_vars.get(key, ''), settings[name])
+            wanted[key] = (name, merge_tokens(shell_vars.get(key, ''), settings[name]))
+    panic_seconds = settings.get('capture_panic_timeout')
+    if panic_seconds is not None:
+        key = SYSCONFIG_KEYS['commandline_append']
+        name, append = wanted.get(key, ('capture_panic_timeout', shell_vars.get(key, '')))
+        wanted[key] = (name, with_capture_panic(append, panic_seconds))
+        warning = kept_panic_warning(key, append, panic_seconds)
+        if warning:
+            warnings.append(warning)
+    for key in sorted(wanted):
+        name, value = wanted[key]
+        if shell_vars.get(key) == value:
+            continue
         bad = check_value(value)
+        if bad and name == 'capture_panic_timeout':
+            raise SettingsError('capture_panic_timeout: panic=%d cannot be added to %s in %s: its current value %r '
+                                'contains %r, which this module does not rewrite'
+                                % (settings[name], key, sysconfig_file, shell_vars.get(key), bad))
         if bad:
-            raise SettingsError('%s: %r contains %r, which cannot be written to %s safely'
-                                % (name, settings[name], bad, sysconfig_file))
+            raise SettingsError('%s: %r contains %r, which cannot be written to %s safely; allowed: %s'
+                                % (name, settings[name], bad, sysconfig_file, SAFE_VALUE))
         shell_vars.set(key, value)
     return FileChange(sysconfig_file, sysconfig_text, shell_vars.render())
 
@@ -297,10 +323,11 @@ def plan_rhel(settings, platform, config_file, config_text, sysconfig_file=DEFAU
     validate_kdump_conf(conf, platform, config_file)
 
     changes = [FileChange(config_file, config_text, conf.render())]
-    sysconfig = _sysconfig_change(settings, sysconfig_file, sysconfig_text)
+    warnings = []
+    sysconfig = _sysconfig_change(settings, sysconfig_file, sysconfig_text, warnings)
     if sysconfig is not None:
         changes.append(sysconfig)
     rebuild_required = changes[0].changed
     reload_required = bool(sysconfig is not None and sysconfig.changed and not rebuild_required)
     return Plan(changes, conf.as_dict(), rebuild_required=rebuild_required,
-                reload_required=reload_required, dump_dir=_dump_dir(conf))
+                reload_required=reload_required, dump_dir=_dump_dir(conf), warnings=warnings)

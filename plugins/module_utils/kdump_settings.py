@@ -12,8 +12,9 @@ next.  Every problem raises ``SettingsError`` whose message names the
 parameter, the offending value and what is allowed.
 
 Also here, because both backends use them: makedumpfile argument handling
-(``compose_makedumpfile_args``) and kernel command line token merging
-(``merge_tokens``).
+(``compose_makedumpfile_args``), kernel command line token merging
+(``merge_tokens``) and the capture kernel's ``panic=`` argument
+(``find_panic``, ``with_capture_panic``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +29,9 @@ FINAL_ACTIONS = ('reboot', 'halt', 'poweroff')
 COMPRESSION_FLAGS = {'zlib': '-c', 'lzo': '-l', 'snappy': '-p', 'zstd': '-z'}
 COMPRESSIONS = ('zlib', 'lzo', 'snappy', 'zstd')
 LEVEL_RANGE = (0, 31)
+# Seconds the capture kernel waits after a panic before it reboots (panic=<n>).
+# 0 would mean "wait forever", the very hang the option exists to prevent.
+CAPTURE_PANIC_RANGE = (1, 3600)
 STRUCTURED_COLLECTOR = ('dump_level', 'compression', 'message_level')
 
 _DEVICE = re.compile(r'^(/dev/\S+|UUID=\S+|LABEL=\S+)$')
@@ -105,11 +109,11 @@ def check_text(parameter, value, forbid_hash=True):
     return stripped
 
 
-def _check_level(parameter, value):
+def _check_range(parameter, value, bounds=LEVEL_RANGE, unit=''):
     if value is None:
         return None
-    if not LEVEL_RANGE[0] <= value <= LEVEL_RANGE[1]:
-        _fail(parameter, value, 'is out of range', 'an integer from %d to %d' % LEVEL_RANGE)
+    if not bounds[0] <= value <= bounds[1]:
+        _fail(parameter, value, 'is out of range', 'an integer from %d to %d%s' % (bounds[0], bounds[1], unit))
     return value
 
 
@@ -165,8 +169,10 @@ def normalize_settings(params):
             settings[name] = items
     if params.get('compression') is not None and params['compression'] not in COMPRESSIONS:
         _fail('compression', params['compression'], 'is not a makedumpfile compression', ', '.join(COMPRESSIONS))
-    settings['dump_level'] = _check_level('dump_level', params.get('dump_level'))
-    settings['message_level'] = _check_level('message_level', params.get('message_level'))
+    settings['dump_level'] = _check_range('dump_level', params.get('dump_level'))
+    settings['message_level'] = _check_range('message_level', params.get('message_level'))
+    settings['capture_panic_timeout'] = _check_range('capture_panic_timeout', params.get('capture_panic_timeout'),
+                                                     CAPTURE_PANIC_RANGE, ' (seconds)')
     if params.get('failure_action') is not None and params['failure_action'] not in FAILURE_ACTIONS:
         _fail('failure_action', params['failure_action'], 'is not a failure action', ', '.join(FAILURE_ACTIONS))
     if params.get('final_action') is not None and params['final_action'] not in FINAL_ACTIONS:
@@ -270,3 +276,39 @@ def merge_tokens(existing, wanted):
         else:
             tokens.append(token)
     return ' '.join(tokens)
+
+
+def find_panic(cmdline):
+    """The value of the last ``panic=`` argument of a kernel command line (the
+    one the kernel uses), as text; None when there is none."""
+    value = None
+    for token in (cmdline or '').split():
+        if token.startswith('panic='):
+            value = token[len('panic='):]
+    return value
+
+
+def with_capture_panic(cmdline, seconds):
+    """``cmdline`` with ``panic=<seconds>`` appended, unless it already has a
+    ``panic=``: a value the user wrote is kept as it is.  ``seconds`` None
+    returns ``cmdline`` unchanged."""
+    if seconds is None or find_panic(cmdline) is not None:
+        return cmdline
+    return merge_tokens(cmdline, 'panic=%d' % seconds)
+
+
+def kept_panic_warning(variable, cmdline, seconds):
+    """Warning when ``capture_panic_timeout`` kept a ``panic=`` that does not
+    reboot (``panic=0`` waits forever); None otherwise."""
+    kept = find_panic(cmdline)
+    if seconds is None or kept is None:
+        return None
+    try:
+        reboots = int(kept) != 0
+    except ValueError:
+        reboots = False
+    if reboots:
+        return None
+    return ('%s keeps its own panic=%s, with which a capture kernel that panics never reboots; '
+            'capture_panic_timeout=%d was not applied because a panic= already there is left alone'
+            % (variable, kept, seconds))

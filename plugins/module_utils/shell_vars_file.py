@@ -28,6 +28,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_conf_file im
 _ASSIGNMENT = re.compile(r'^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*?)[\r\n]*$', re.DOTALL)
 _COMMENTED_ASSIGNMENT = re.compile(r'^[ \t]*#[ \t]*([A-Za-z_][A-Za-z0-9_]*)=')
 UNSAFE_VALUE_CHARACTERS = '"\\$`\n\r'
+SAFE_VALUE = 'a value without double quotes, backslashes, $, backquotes or line breaks'
 
 
 def check_value(value):

@@ -75,9 +75,12 @@ options:
     type: int
   failure_action:
     description:
-      - What to do when saving the dump fails.
+      - What to do when saving the dump fails. Omit to leave the configuration as it is; without a setting both
+        families reboot (kdumpctl's default C(reboot), kdump-tools' C(reboot -f)).
       - On Debian written as C(KDUMP_FAIL_CMD) (C(reboot -f), C(halt -f), C(poweroff -f)); C(shell) and
         C(dump_to_rootfs) are not possible there.
+      - It covers a failure of the capture script only; a capture kernel that panics needs
+        O(capture_panic_timeout).
     type: str
     choices: [reboot, halt, poweroff, shell, dump_to_rootfs]
   final_action:
@@ -134,6 +137,19 @@ options:
         (C(reset_devices systemd.unit=kdump-tools-dump.service) plus per-architecture arguments) is the base
         when the file has no value, and always with O(exclusive=true).
     type: str
+  capture_panic_timeout:
+    description:
+      - Seconds after which a capture kernel that panics reboots the host - a C(panic=<n>) argument on the capture
+        kernel's command line. Without it a capture that fails in the kernel (for example out of memory with a
+        too small C(crashkernel=) reservation) leaves the host hanging until it is power-cycled.
+      - An integer from 1 to 3600. C(0) is not accepted, as the kernel reads C(panic=0) as "wait forever".
+        Omit the option to leave the command line as it is.
+      - Merged into C(KDUMP_COMMANDLINE_APPEND) in O(sysconfig_file) (RHEL family) or C(KDUMP_CMDLINE_APPEND)
+        (Debian) the way O(commandline_append) is, including kdump-tools' built-in default on Debian, which has no
+        C(panic=). The RHEL family's shipped C(KDUMP_COMMANDLINE_APPEND) already has C(panic=10).
+      - A C(panic=) already in that variable, or in O(commandline_append), is kept as it is and nothing is
+        reported as changed; a kept C(panic=0) is returned as a warning.
+    type: int
   commandline_remove:
     description:
       - Space-separated kernel arguments to drop from the capture kernel command line, merged into
@@ -174,7 +190,7 @@ options:
   sysconfig_file:
     description:
       - RHEL family file holding the capture kernel command line variables, read and written only when
-        O(commandline_append) or O(commandline_remove) is given.
+        O(commandline_append), O(commandline_remove) or O(capture_panic_timeout) is given.
     type: path
     default: /etc/sysconfig/kdump
 extends_documentation_fragment:
@@ -222,6 +238,11 @@ EXAMPLES = r'''
 - name: Blacklist modules in the capture kernel
   crashdump.kdump.kdump_conf:
     commandline_append: rd.driver.blacklist=module1,module2
+
+- name: Reboot 10 seconds after the capture kernel panics, and reboot when saving the dump fails
+  crashdump.kdump.kdump_conf:
+    capture_panic_timeout: 10
+    failure_action: reboot
 
 - name: Keep only ten dumps on a Debian host
   crashdump.kdump.kdump_conf:
@@ -331,6 +352,7 @@ ARGUMENT_SPEC = dict(
     force_no_rebuild=dict(type='bool'),
     auto_reset_crashkernel=dict(type='bool'),
     commandline_append=dict(type='str'),
+    capture_panic_timeout=dict(type='int'),
     commandline_remove=dict(type='str'),
     directives=dict(type='dict', default={}),
     exclusive=dict(type='bool', default=False),
@@ -352,7 +374,8 @@ def build_plan(module, platform, settings):
         return plan_debian(settings, config_file, read_text(config_file), os.uname()[4])
     config_file = params['config_file'] or RHEL_CONFIG_FILE
     sysconfig_file = params['sysconfig_file']
-    wants_sysconfig = params['commandline_append'] is not None or params['commandline_remove'] is not None
+    wants_sysconfig = any(params[name] is not None
+                          for name in ('commandline_append', 'commandline_remove', 'capture_panic_timeout'))
     return plan_rhel(settings, platform, config_file, read_text(config_file),
                      sysconfig_file=sysconfig_file,
                      sysconfig_text=read_text(sysconfig_file) if wants_sysconfig else None,
@@ -399,6 +422,8 @@ def main():
         plan = build_plan(module, platform, settings)
     except (PlatformError, SettingsError) as error:
         module.fail_json(msg=str(error), changed=False)
+    for warning in plan.warnings:
+        module.warn(warning)
     result = apply_plan(module, plan)
     result['platform'] = platform.as_dict()
     module.exit_json(**result)

@@ -19,7 +19,8 @@ description:
     set to the returned RV(marker) once the host is back.
   - Refuses, without changing anything, unless O(confirm=true); unless kdump is operational
     (C(/sys/kernel/kexec_crash_loaded) is C(1)); unless the dump directory has room for the expected dump;
-    and while an earlier test crash of this boot is still pending.
+    and while an earlier test crash of this boot is still pending. A refusal fails the task with RV(refused=true),
+    a short code in RV(refusal) for playbooks to branch on, and an RV(outcome) of C(refused).
   - The expected dump size comes from C(makedumpfile --mem-usage /proc/kcore) (pages the dump level keeps,
     uncompressed) and, when that does not work, from RAM - a quarter of RAM for dump levels that exclude
     cache, user and free pages (C(-d 31), the default everywhere), all of RAM otherwise.
@@ -84,7 +85,8 @@ notes:
   - The connection to the host is lost a few seconds after the task. Follow it with
     M(ansible.builtin.wait_for_connection) using a C(delay) longer than O(delay).
   - On Debian a failed capture leaves the host hanging, because the capture kernel has no C(panic=) argument;
-    a warning is returned when C(KDUMP_CMDLINE_APPEND) lacks it.
+    a warning is returned when C(KDUMP_CMDLINE_APPEND) lacks it. Set
+    O(crashdump.kdump.kdump_conf#module:capture_panic_timeout) to add one.
 seealso:
   - module: crashdump.kdump.vmcore_info
   - module: crashdump.kdump.kdump_service
@@ -157,6 +159,31 @@ trigger_command:
   returned: always
   type: list
   elements: str
+refused:
+  description:
+    - Set when the task failed. True when the module refused before changing anything (see RV(refusal)); false
+      when the checks passed but scheduling the crash failed.
+  returned: when the task failed after the parameters were accepted
+  type: bool
+refusal:
+  description:
+    - Why the module refused, as a short code - C(not_confirmed) (O(confirm) is not true), C(bad_parameter)
+      (O(delay) or O(min_free_bytes) out of range), C(platform_unknown), C(marker_unreadable),
+      C(test_pending) (a test crash of this boot is still pending), C(not_operational) (no crash kernel loaded),
+      C(method_unsupported) (O(method=kdumpctl_test) without C(kdumpctl test)), C(space_unknown) (free space
+      cannot be checked from this host), C(no_space), C(no_scheduler) (neither C(systemd-run) nor C(setsid)),
+      C(marker_not_written). C(msg) says the same in words.
+  returned: when RV(refused=true)
+  type: str
+  sample: not_operational
+outcome:
+  description:
+    - The test crash's outcome record, C(refused), in the shape M(crashdump.kdump.vmcore_info) returns
+      (C(outcome), C(complete), C(detail), C(dump)).
+  returned: when RV(refused=true)
+  type: dict
+  sample: {"outcome": "refused", "complete": false, "dump": null,
+           "detail": "the test crash was refused and the host not crashed: kdump is not operational: ..."}
 '''
 
 import os
@@ -174,6 +201,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
     read_marker,
     write_marker,
 )
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import refused_outcome
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_trigger import (
     detached_command,
     panic_warning,
@@ -209,25 +237,32 @@ DELAY_RANGE = (1, 300)
 
 
 class Refusal(Exception):
-    """The crash must not happen; the message says why. Nothing was changed."""
+    """The crash must not happen; the message says why and ``code`` names the cause. Nothing was changed."""
+
+    def __init__(self, code, message):
+        super(Refusal, self).__init__(message)
+        self.code = code
 
 
 def check_params(params):
     if params['confirm'] is not True:
-        raise Refusal('confirm: this module crashes the host; set confirm: true to proceed')
+        raise Refusal('not_confirmed', 'confirm: this module crashes the host; set confirm: true to proceed')
     if not DELAY_RANGE[0] <= params['delay'] <= DELAY_RANGE[1]:
-        raise Refusal('delay: %d is out of range; allowed: %d to %d seconds' % ((params['delay'],) + DELAY_RANGE))
+        raise Refusal('bad_parameter', 'delay: %d is out of range; allowed: %d to %d seconds'
+                      % ((params['delay'],) + DELAY_RANGE))
     if params['min_free_bytes'] is not None and params['min_free_bytes'] < 0:
-        raise Refusal('min_free_bytes: %d is negative' % params['min_free_bytes'])
+        raise Refusal('bad_parameter', 'min_free_bytes: %d is negative; allowed: 0 or more bytes'
+                      % params['min_free_bytes'])
 
 
 def check_not_pending(marker_path, boot_id):
     try:
         marker = read_marker(marker_path)
     except MarkerError as error:
-        raise Refusal(str(error))
+        raise Refusal('marker_unreadable', str(error))
     if marker_state(marker, boot_id) == 'pending':
-        raise Refusal('a test crash was already scheduled in this boot at %s (marker %s) and has not happened; '
+        raise Refusal('test_pending',
+                      'a test crash was already scheduled in this boot at %s (marker %s) and has not happened; '
                       'wait for it, or remove the marker if it failed'
                       % (time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(float(marker['triggered_at']))),
                          marker_path))
@@ -236,9 +271,10 @@ def check_not_pending(marker_path, boot_id):
 def check_operational():
     loaded, reason = read_crash_loaded()
     if loaded is None:
-        raise Refusal('kdump is not operational: %s' % reason)
+        raise Refusal('not_operational', 'kdump is not operational: %s' % reason)
     if not loaded:
-        raise Refusal('kdump is not operational: /sys/kernel/kexec_crash_loaded is 0 (no crash kernel loaded); '
+        raise Refusal('not_operational',
+                      'kdump is not operational: /sys/kernel/kexec_crash_loaded is 0 (no crash kernel loaded); '
                       'start it with crashdump.kdump.kdump_service')
 
 
@@ -248,7 +284,8 @@ def check_method(module, platform, method):
         return None
     kdumpctl = module.get_bin_path('kdumpctl')
     if platform.family != 'rhel' or not platform.has_feature('test') or not kdumpctl:
-        raise Refusal("method: 'kdumpctl_test' needs kdumpctl test (kdump-utils 1.0.45 or later, EL10); "
+        raise Refusal('method_unsupported',
+                      "method: 'kdumpctl_test' needs kdumpctl test (kdump-utils 1.0.45 or later, EL10); "
                       'this host is %s; allowed here: sysrq' % platform.name)
     return kdumpctl
 
@@ -259,16 +296,18 @@ def check_space(module, target, dump_dir):
     if params['skip_space_check']:
         return None, None, None
     if dump_dir is None:
-        raise Refusal('dumps go to %s target %s: free space cannot be checked on this host; check the target '
+        raise Refusal('space_unknown',
+                      'dumps go to %s target %s: free space cannot be checked on this host; check the target '
                       'and set skip_space_check: true' % (target['type'], target['location'] or target['path']))
     expected, source = expected_dump_bytes(run_mem_usage(module), read_system_ram()[0], target['dump_level'])
     free = free_bytes(dump_dir)
     enough, needed = space_check(free, expected, params['min_free_bytes'])
     if enough is None:
-        raise Refusal('cannot tell whether %s has room for the dump (free %s, needed %s); set min_free_bytes '
+        raise Refusal('space_unknown',
+                      'cannot tell whether %s has room for the dump (free %s, needed %s); set min_free_bytes '
                       'or skip_space_check' % (dump_dir, free, needed))
     if not enough:
-        raise Refusal('%s has %d bytes free but the dump needs up to %d (%s); free space there or set '
+        raise Refusal('no_space', '%s has %d bytes free but the dump needs up to %d (%s); free space there or set '
                       'min_free_bytes' % (dump_dir, free, needed,
                                           'min_free_bytes' if params['min_free_bytes'] is not None else source))
     return free, expected, source
@@ -278,7 +317,10 @@ def preflight(module):
     """Every check before anything changes; returns what the crash needs, or raises ``Refusal``."""
     params = module.params
     check_params(params)
-    platform = probe_platform(module, params['platform'])
+    try:
+        platform = probe_platform(module, params['platform'])
+    except PlatformError as error:
+        raise Refusal('platform_unknown', str(error))
     target = read_dump_target(platform, params['config_file'])
     dump_dir = params['path'] or target['local_dir']
     boot_id = read_boot_id()
@@ -289,10 +331,17 @@ def preflight(module):
     command = detached_command(module.get_bin_path('systemd-run'), module.get_bin_path('setsid'), params['delay'],
                                trigger_program(params['method'], kdumpctl), unit_suffix=str(int(time.time())))
     if command is None:
-        raise Refusal('neither systemd-run nor setsid is installed, so the crash cannot be scheduled to happen '
+        raise Refusal('no_scheduler',
+                      'neither systemd-run nor setsid is installed, so the crash cannot be scheduled to happen '
                       'after the module has returned')
     return dict(platform=platform, target=target, dump_dir=dump_dir, boot_id=boot_id, command=command,
                 free_bytes=free, expected_dump_bytes=expected, expected_source=source)
+
+
+def refuse(module, code, reason):
+    """Fail the task as a refusal: nothing was changed."""
+    module.fail_json(msg='refused, nothing changed: %s' % reason, changed=False, triggered=False,
+                     refused=True, refusal=code, outcome=refused_outcome(reason))
 
 
 def main():
@@ -300,8 +349,8 @@ def main():
     params = module.params
     try:
         checked = preflight(module)
-    except (Refusal, PlatformError) as error:
-        module.fail_json(msg='refused, nothing changed: %s' % error, changed=False, triggered=False)
+    except Refusal as refusal:
+        refuse(module, refusal.code, str(refusal))
 
     warning = panic_warning(checked['platform'], checked['target']['config_file'])
     if warning:
@@ -319,14 +368,13 @@ def main():
     try:
         write_marker(marker, params['marker_path'])
     except (IOError, OSError) as error:
-        module.fail_json(msg='refused, nothing changed: cannot write the marker %s: %s'
-                             % (params['marker_path'], error), changed=False, triggered=False)
+        refuse(module, 'marker_not_written', 'cannot write the marker %s: %s' % (params['marker_path'], error))
     rc, out, err = module.run_command(checked['command'])
     if rc != 0:
         os.unlink(params['marker_path'])
         module.fail_json(msg='could not schedule the crash (%s): %s; the marker was removed'
                              % (' '.join(checked['command']), (err or out).strip() or 'rc=%s' % rc),
-                         changed=False, triggered=False)
+                         changed=False, triggered=False, refused=False)
     result['triggered'] = True
     module.exit_json(**result)
 

@@ -20,6 +20,9 @@ description:
   - C(operational) comes from C(/sys/kernel/kexec_crash_loaded), never from systemd alone.
   - The expected dump size comes from C(makedumpfile --mem-usage /proc/kcore) when it works, else from RAM
     (see M(crashdump.kdump.kdump_crash)).
+  - RV(containment) says whether a failed capture brings the host back by itself - a C(panic=) on the capture
+    kernel's command line, a failure action that reboots, and a hardware watchdog that keeps running in the
+    capture kernel.
 options:
   estimate_dump_size:
     description:
@@ -30,6 +33,12 @@ options:
   config_file:
     description: The kdump configuration to summarise. Default C(/etc/kdump.conf) or C(/etc/default/kdump-tools).
     type: path
+  sysconfig_file:
+    description:
+      - RHEL family file holding the capture kernel command line variables (C(KDUMP_COMMANDLINE_APPEND)), read for
+        RV(containment.capture_panic).
+    type: path
+    default: /etc/sysconfig/kdump
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - crashdump.kdump.platform
@@ -55,6 +64,11 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ inventory_hostname }}: not operational ({{ kdump.crashkernel.reserved_bytes }} bytes reserved)"
   when: not kdump.operational
+
+- name: Show hosts that would hang after a failed capture
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }}: {{ kdump.containment.capture_panic.detail }}"
+  when: not kdump.containment.capture_panic.in_place
 '''
 
 RETURN = r'''
@@ -123,6 +137,52 @@ test_marker:
       this boot) or C(completed) (the host rebooted since).
   returned: always
   type: str
+containment:
+  description:
+    - Whether a failed capture brings the host back by itself, as three safeguards. Each has C(in_place)
+      (true, false, or null when it cannot be told from this host) and C(detail), one sentence saying why.
+  returned: always
+  type: dict
+  contains:
+    capture_panic:
+      description:
+        - The C(panic=) of the capture kernel's command line. The appended arguments count first - the effective
+          C(KDUMP_CMDLINE_APPEND) on Debian (the file's value, else kdump-tools' built-in default, which has no
+          C(panic=)), C(KDUMP_COMMANDLINE_APPEND) of O(sysconfig_file) on the RHEL family - then the command line
+          the capture kernel inherits (C(/proc/cmdline), or C(KDUMP_CMDLINE)/C(KDUMP_COMMANDLINE) when set).
+        - C(value) - seconds, null when there is no C(panic=) (or it is not a number); C(source) - where it comes
+          from; C(in_place) - true when the capture kernel reboots after a panic (C(panic=0) waits forever).
+      type: dict
+      sample: {"value": 10, "source": "KDUMP_COMMANDLINE_APPEND in /etc/sysconfig/kdump", "in_place": true,
+               "detail": "panic=10 from KDUMP_COMMANDLINE_APPEND in /etc/sysconfig/kdump reboots a capture kernel
+               that panics after 10 s"}
+    failure_action:
+      description:
+        - What the capture does when saving the dump fails. C(value) - the configured value or the platform's
+          default (kdumpctl C(reboot), kdump-tools C(reboot -f)); C(configured) - whether it is set in the
+          configuration; C(setting) - C(failure_action), C(default) (EL8 spelling) or C(KDUMP_FAIL_CMD).
+        - C(in_place) - true when the host reboots after a failed capture (C(dump_to_rootfs) counts when
+          C(final_action) is C(reboot)); null for a C(KDUMP_FAIL_CMD) not known to reboot or not.
+      type: dict
+      sample: {"value": "reboot -f", "configured": false, "setting": "KDUMP_FAIL_CMD", "in_place": true,
+               "detail": "KDUMP_FAIL_CMD is not set, so kdump-tools runs reboot -f when saving the dump fails"}
+    watchdog:
+      description:
+        - Whether a hardware watchdog resets the host when the capture kernel hangs without panicking.
+        - C(devices) - each device under C(/sys/class/watchdog) with C(name), C(identity), C(state) (C(active),
+          C(inactive), null when the kernel does not say), C(timeout) (seconds) and C(hardware) (false for the
+          software watchdog, which does not run in the capture kernel).
+        - C(active) - a hardware watchdog is running. C(used) - kdump's tooling carries it into the capture
+          (kdumpctl adds its driver and dracut's watchdog module whenever one is active, unless C(dracut_args)
+          omits that module; kdump-tools does nothing about watchdogs).
+        - C(in_place) - true when a running hardware watchdog is carried into the capture; false when there is
+          no running hardware watchdog; null when one runs but the capture's handling of it is not known.
+      type: dict
+      sample: {"devices": [], "active": false, "used": false, "in_place": false,
+               "detail": "no watchdog device under /sys/class/watchdog, so nothing resets a capture kernel that hangs"}
+    all_in_place:
+      description: True only when all three are true (null counts as not in place).
+      type: bool
 '''
 
 import os
@@ -131,6 +191,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_debian_grub import DebianGrubBootloader
 from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_containment import (
+    WATCHDOG_CLASS_DIR,
+    assess_containment,
+    read_watchdogs,
+)
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
@@ -172,6 +237,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe imp
 ARGUMENT_SPEC = dict(
     estimate_dump_size=dict(type='bool', default=True),
     config_file=dict(type='path'),
+    sysconfig_file=dict(type='path', default='/etc/sysconfig/kdump'),
     platform=PLATFORM_ARGUMENT_SPEC,
 )
 
@@ -223,6 +289,20 @@ def last_test(dump_dir):
     return recorded
 
 
+def containment_facts(module, platform, config_file):
+    """``containment``: panic= of the capture kernel, failure action and watchdog (see capture_containment)."""
+    try:
+        proc_cmdline = read_cmdline()
+    except RuntimeReadError:
+        proc_cmdline = None
+    sysconfig_file = module.params['sysconfig_file']
+    return assess_containment(
+        platform.family, read_text(config_file), config_file,
+        sysconfig_text=read_text(sysconfig_file) if platform.family == 'rhel' else None,
+        sysconfig_file=sysconfig_file, proc_cmdline=proc_cmdline, machine=os.uname()[4],
+        watchdogs=read_watchdogs(WATCHDOG_CLASS_DIR))
+
+
 def test_marker_state():
     try:
         return marker_state(read_marker(), read_boot_id())
@@ -255,6 +335,7 @@ def main():
         vmcores=summarize(dumps),
         last_test=last_test(target['local_dir']),
         test_marker=test_marker_state(),
+        containment=containment_facts(module, platform, target['config_file']),
     )
     if service['operational'] is None:
         result['operational_reason'] = service['kexec_reason']

@@ -83,6 +83,11 @@ EXAMPLES = r'''
       - "'sysrq triggered crash' in vmcores.dumps[0].panic_line"
     fail_msg: "{{ vmcores.dumps | map(attribute='reason') | list }}"
 
+- name: Or let the outcome say it in one sentence
+  ansible.builtin.assert:
+    that: vmcores.outcome.complete
+    fail_msg: "{{ vmcores.outcome.outcome }}: {{ vmcores.outcome.detail }}"
+
 - name: List every dump kept on the host
   crashdump.kdump.vmcore_info:
     path: /var/crash
@@ -121,6 +126,22 @@ boot_changed:
       False means the crash is still pending, so no new dump can be expected yet.
   returned: when O(since) is a marker
   type: bool
+outcome:
+  description:
+    - How the test crash ended, when O(since) is given - one record whose shape is shared with the refusal of
+      M(crashdump.kdump.kdump_crash) (its RV(crashdump.kdump.kdump_crash#module:outcome)).
+    - C(outcome) - C(complete) (a new capture holds a complete dump), C(incomplete) (new captures, none complete;
+      C(detail) names the reasons of the newest), C(no_capture) (no new capture directory although the host rebooted,
+      or with a time for O(since), whether it crashed is not known), C(not_crashed) (the boot id of the marker is
+      still the running one - the crash never happened). A caller reports C(not_returned) (the host did not come
+      back) and C(refused) in the same shape.
+    - C(complete) - true only for C(complete). C(detail) - one sentence. C(dump) - the complete dump, or the
+      partial dump or marker file of an incomplete capture; null otherwise.
+  returned: when O(since) is given
+  type: dict
+  sample: {"outcome": "incomplete", "complete": false, "dump": "/var/crash/202601261040/dump-incomplete",
+           "detail": "the capture in /var/crash/202601261040 is incomplete: dump-incomplete is present (the capture did
+           not finish writing the dump)"}
 dumps:
   description: One entry per capture directory, oldest first.
   returned: always
@@ -173,6 +194,10 @@ dumps:
     test_status:
       description: State in a C(kdumpctl test) status file, when there is one.
       type: str
+    incomplete_markers:
+      description: Names of the files a capture leaves while it writes (C(vmcore-incomplete), C(dump-incomplete)).
+      type: list
+      elements: str
     complete:
       description: Whether the dump is complete.
       type: bool
@@ -194,6 +219,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
     read_boot_id,
     validate_marker,
 )
+from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import classify_outcome
 from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
     PLATFORM_ARGUMENT_SPEC,
@@ -244,8 +270,11 @@ def main():
     capture_dirs = select_new(list_capture_dirs(path), since_epoch, known_names)
     dumps = [inspect_capture(entry) for entry in capture_dirs]
     result = dict(changed=False, dump_path=path, dumps=dumps, **summarize(dumps))
+    boot_changed = None
     if marker is not None:
-        result['boot_changed'] = marker['boot_id'] != read_boot_id()
+        boot_changed = result['boot_changed'] = marker['boot_id'] != read_boot_id()
+    if marker is not None or since_epoch is not None:
+        result['outcome'] = classify_outcome(boot_changed, dumps, path)
     module.exit_json(**result)
 
 

@@ -571,7 +571,7 @@ class Fleet:
         """Whether source opens a TCP connection to target's sshd over the guest LAN."""
         probe = ["timeout", "5", "bash", "-c", 'exec 3<>"/dev/tcp/$1/22"', "lan-check",
                  target["lan_address"]]
-        for _ in range(attempts):
+        for _attempt in range(attempts):
             with contextlib.suppress(LabError):
                 self.ssh(source, probe, timeout=30)
                 return True

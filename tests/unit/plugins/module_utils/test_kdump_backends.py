@@ -13,8 +13,10 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_backend_rhel
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import (
     SettingsError,
     compose_makedumpfile_args,
+    find_panic,
     merge_tokens,
     normalize_settings,
+    with_capture_panic,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import Platform
 from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import ShellVarsFile
@@ -193,3 +195,107 @@ def test_debian_template_with_use_kdump_is_a_no_op(fixture_text):
 def test_debian_refuses_a_file_that_is_not_shell_assignments(fixture_text):
     with pytest.raises(SettingsError, match="'auto_reset_crashkernel yes' is not a KEY=value"):
         debian(None, text=fixture_text('el9_kdump.conf'), path='/var/crash')
+
+
+# ---------------------------------------------------------------------------
+# capture_panic_timeout: panic=<n> on the capture kernel command line
+
+DEBIAN_DEFAULT_APPEND = 'reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb'
+
+
+@pytest.mark.parametrize('cmdline, expected', [
+    ('irqpoll panic=10 nr_cpus=1', '10'),
+    ('panic=5 irqpoll panic=30', '30'),
+    ('irqpoll panic_on_warn=1 nopanic', None),
+    ('', None),
+    (None, None),
+], ids=['one', 'last-wins', 'similar-names-are-not-panic', 'empty', 'none'])
+def test_find_panic(cmdline, expected):
+    assert find_panic(cmdline) == expected
+
+
+@pytest.mark.parametrize('cmdline, seconds, expected', [
+    ('reset_devices nr_cpus=1', 10, 'reset_devices nr_cpus=1 panic=10'),
+    ('reset_devices panic=30 nr_cpus=1', 10, 'reset_devices panic=30 nr_cpus=1'),
+    ('reset_devices panic=0', 10, 'reset_devices panic=0'),
+    ('', 5, 'panic=5'),
+    ('reset_devices', None, 'reset_devices'),
+], ids=['added-at-the-end', 'own-value-kept', 'own-zero-kept', 'empty', 'not-given'])
+def test_with_capture_panic_keeps_a_users_value(cmdline, seconds, expected):
+    assert with_capture_panic(cmdline, seconds) == expected
+
+
+def test_debian_capture_panic_extends_the_builtin_default_then_is_idempotent(fixture_text):
+    plan = debian(fixture_text, capture_panic_timeout=10)
+    assert plan.changed and plan.reload_required and not plan.rebuild_required
+    assert plan.config['KDUMP_CMDLINE_APPEND'] == DEBIAN_DEFAULT_APPEND + ' panic=10'
+    after = plan.changes[0].after
+    expected = '#KDUMP_CMDLINE_APPEND="{0}"\nKDUMP_CMDLINE_APPEND="{0} panic=10"\n'.format(DEBIAN_DEFAULT_APPEND)
+    assert expected in after
+    again = debian(None, text=after, capture_panic_timeout=10)
+    assert not again.changed and not again.reload_required and again.warnings == []
+
+
+@pytest.mark.parametrize('text, params', [
+    ('USE_KDUMP=1\nKDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service panic=30"\n', {}),
+    ('USE_KDUMP=1\nKDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service panic=30"\n',
+     {'commandline_append': 'nr_cpus=1'}),
+], ids=['in-the-file', 'in-the-file-with-commandline-append'])
+def test_debian_capture_panic_keeps_the_files_own_panic(text, params):
+    plan = debian(None, text=text, capture_panic_timeout=10, **params)
+    assert find_panic(plan.config['KDUMP_CMDLINE_APPEND']) == '30'
+    assert plan.changed == bool(params)
+
+
+def test_debian_capture_panic_keeps_panic_of_commandline_append_of_the_same_call(fixture_text):
+    plan = debian(fixture_text, capture_panic_timeout=10, commandline_append='panic=60')
+    assert plan.config['KDUMP_CMDLINE_APPEND'] == DEBIAN_DEFAULT_APPEND + ' panic=60'
+
+
+def test_debian_capture_panic_zero_in_the_file_is_kept_with_a_warning():
+    text = 'USE_KDUMP=1\nKDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service panic=0"\n'
+    plan = debian(None, text=text, capture_panic_timeout=10)
+    assert not plan.changed
+    (warning,) = plan.warnings
+    assert 'KDUMP_CMDLINE_APPEND keeps its own panic=0' in warning and 'capture_panic_timeout=10' in warning
+
+
+def test_debian_capture_panic_with_directive_of_the_same_variable_is_an_error(fixture_text):
+    with pytest.raises(SettingsError, match="directives: 'KDUMP_CMDLINE_APPEND' duplicates the capture_panic_timeout"):
+        debian(fixture_text, capture_panic_timeout=10, directives={'KDUMP_CMDLINE_APPEND': 'panic=5'})
+
+
+@pytest.mark.parametrize('name', ['el8', 'el9', 'el10'])
+def test_rhel_shipped_sysconfig_already_has_panic_10(fixture_text, name):
+    plan = rhel(name, fixture_text, sysconfig=True, capture_panic_timeout=30)
+    assert not plan.changed and not plan.reload_required and plan.warnings == []
+
+
+def test_rhel_capture_panic_added_to_sysconfig_only_needs_reload(fixture_text):
+    sysconfig = fixture_text('el9_sysconfig_kdump').replace(' panic=10', '')
+    plan = plan_rhel(settings_of(capture_panic_timeout=10), Platform('el9'), '/etc/kdump.conf',
+                     fixture_text('el9_kdump.conf'), sysconfig_file='/etc/sysconfig/kdump', sysconfig_text=sysconfig)
+    assert not plan.changes[0].changed and plan.changes[1].changed
+    assert plan.reload_required and not plan.rebuild_required
+    append = ShellVarsFile.parse(plan.changes[1].after).get('KDUMP_COMMANDLINE_APPEND')
+    assert append.startswith('irqpoll nr_cpus=1 ') and append.endswith(' hugetlb_cma=0 panic=10')
+
+
+def test_rhel_capture_panic_with_exclusive_commandline_append(fixture_text):
+    plan = rhel('el9', fixture_text, sysconfig=True, capture_panic_timeout=10, exclusive=True,
+                commandline_append='irqpoll nr_cpus=1 reset_devices')
+    append = ShellVarsFile.parse(plan.changes[1].after).get('KDUMP_COMMANDLINE_APPEND')
+    assert append == 'irqpoll nr_cpus=1 reset_devices panic=10'
+
+
+def test_rhel_capture_panic_needs_the_sysconfig_file(fixture_text):
+    with pytest.raises(SettingsError, match=r"capture_panic_timeout: 10 cannot be applied because "
+                                            r"/etc/sysconfig/kdump does not exist"):
+        rhel('el9', fixture_text, sysconfig=False, capture_panic_timeout=10)
+
+
+@pytest.mark.parametrize('value', [0, -1, 3601])
+def test_capture_panic_timeout_out_of_range(value):
+    with pytest.raises(SettingsError, match=r'capture_panic_timeout: %d is out of range; allowed: an integer '
+                                            r'from 1 to 3600 \(seconds\)' % value):
+        settings_of(capture_panic_timeout=value)

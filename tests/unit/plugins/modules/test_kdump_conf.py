@@ -205,3 +205,77 @@ def test_core_collector_with_structured_options_is_rejected_by_the_argument_spec
     conf, _sysconfig = el_files()
     result, failed = run_module(kdump_conf.main, args_for(conf, core_collector='cp', dump_level=1))
     assert failed and 'mutually exclusive' in result['msg']
+
+
+# ---------------------------------------------------------------------------
+# capture_panic_timeout
+
+
+@pytest.fixture
+def debian_defaults(tmp_path, fixture_text):
+    defaults = tmp_path / 'kdump-tools'
+    defaults.write_bytes(fixture_text('debian_kdump-tools').encode('utf-8'))
+    return defaults
+
+
+def test_capture_panic_on_debian_check_mode_diff_then_apply_then_no_change(run_module, debian_defaults):
+    args = dict(platform='debian', config_file=str(debian_defaults), capture_panic_timeout=10, create_path=False)
+    before = debian_defaults.read_bytes()
+    checked, failed = run_module(kdump_conf.main, args, check_mode=True, diff=True)
+    assert not failed and checked['changed'] and checked['reload_required'] and not checked['rebuild_required']
+    assert debian_defaults.read_bytes() == before
+    (diff,) = checked['diff']
+    assert 'KDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll ' \
+           'usbcore.nousb panic=10"\n' in diff['after']
+
+    result, failed = run_module(kdump_conf.main, args, diff=True)
+    assert not failed and result['changed'] and result['files'] == [str(debian_defaults)]
+    assert debian_defaults.read_text() == diff['after']
+    assert result['config']['KDUMP_CMDLINE_APPEND'].endswith(' panic=10')
+
+    again, failed = run_module(kdump_conf.main, args)
+    assert not failed and not again['changed'] and not again['reload_required'] and again['files'] == []
+
+
+def test_capture_panic_keeps_the_users_own_value_and_reports_no_change(run_module, tmp_path):
+    defaults = tmp_path / 'kdump-tools'
+    defaults.write_text(u'USE_KDUMP=1\nKDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service '
+                        u'panic=30"\n')
+    before = defaults.read_bytes()
+    result, failed = run_module(kdump_conf.main, dict(platform='debian', config_file=str(defaults),
+                                                      capture_panic_timeout=10, create_path=False))
+    assert not failed and not result['changed'] and defaults.read_bytes() == before
+
+
+def test_capture_panic_zero_kept_is_a_warning(run_module, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(kdump_conf.AnsibleModule, 'warn', lambda self, warning: warnings.append(warning))
+    defaults = tmp_path / 'kdump-tools'
+    defaults.write_text(u'USE_KDUMP=1\nKDUMP_CMDLINE_APPEND="reset_devices panic=0"\n')
+    result, failed = run_module(kdump_conf.main, dict(platform='debian', config_file=str(defaults),
+                                                      capture_panic_timeout=10, create_path=False))
+    assert not failed and not result['changed']
+    assert len(warnings) == 1 and 'panic=0' in warnings[0]
+
+
+def test_capture_panic_on_el9_shipped_defaults_leaves_sysconfig_untouched(run_module, el_files):
+    conf, sysconfig = el_files('el9')
+    before = conf.read_bytes(), sysconfig.read_bytes()
+    result, failed = run_module(kdump_conf.main, args_for(conf, sysconfig, capture_panic_timeout=10,
+                                                          failure_action='reboot'))
+    assert not failed and result['changed']  # failure_action reboot is written
+    assert result['files'] == [str(conf)] and sysconfig.read_bytes() == before[1]
+    again, failed = run_module(kdump_conf.main, args_for(conf, sysconfig, capture_panic_timeout=10,
+                                                         failure_action='reboot'))
+    assert not failed and not again['changed']
+
+
+def test_capture_panic_on_el8_sysconfig_without_panic_is_added_and_needs_reload(run_module, el_files):
+    conf, sysconfig = el_files('el8')
+    sysconfig.write_text(sysconfig.read_text().replace(' panic=10', ''))
+    conf_before = conf.read_bytes()
+    result, failed = run_module(kdump_conf.main, args_for(conf, sysconfig, platform='el8', capture_panic_timeout=10))
+    assert not failed and result['changed'] and result['files'] == [str(sysconfig)]
+    assert result['reload_required'] and not result['rebuild_required']
+    assert conf.read_bytes() == conf_before
+    assert ' panic=10"\n' in sysconfig.read_text()

@@ -123,8 +123,52 @@ def test_check_mode_still_refuses(run_module, host):
 def test_bad_input_is_refused_and_nothing_changes(run_module, host, params, message):
     result, failed = run_module(kdump_crash.main, host.args(**params))
     assert failed and result['msg'].startswith('refused, nothing changed: ') and message in result['msg']
-    assert not result['changed'] and not result['triggered']
+    assert not result['changed'] and not result['triggered'] and result['refused'] is True
     assert_untouched(host)
+
+
+@pytest.mark.parametrize('setup, params, refusal', [
+    (None, {'confirm': False}, 'not_confirmed'),
+    (None, {'delay': 0}, 'bad_parameter'),
+    (None, {'min_free_bytes': -1}, 'bad_parameter'),
+    (None, {'method': 'kdumpctl_test'}, 'method_unsupported'),
+    ('not_loaded', {}, 'not_operational'),
+    ('no_kexec', {}, 'not_operational'),
+    ('little_space', {}, 'no_space'),
+    ('remote_target', {}, 'space_unknown'),
+    ('no_scheduler', {}, 'no_scheduler'),
+    ('pending', {}, 'test_pending'),
+    ('garbled_marker', {}, 'marker_unreadable'),
+], ids=['no-confirm', 'delay-0', 'negative-min-free', 'kdumpctl-test-on-debian', 'not-loaded', 'no-kexec',
+        'little-space', 'remote-target', 'no-scheduler', 'pending', 'garbled-marker'])
+def test_refusal_is_machine_readable(run_module, host, setup, params, refusal):
+    if setup == 'not_loaded':
+        host.loaded = (False, None)
+    elif setup == 'no_kexec':
+        host.loaded = (None, 'the kernel has no /sys/kernel/kexec_crash_loaded')
+    elif setup == 'little_space':
+        host.free = 1 << 20
+    elif setup == 'remote_target':
+        host.defaults.write_text(u'USE_KDUMP=1\nSSH="kdump@dump.example.com"\n')
+    elif setup == 'no_scheduler':
+        host.binaries['systemd-run'] = host.binaries['setsid'] = None
+    elif setup in ('pending', 'garbled_marker'):
+        os.makedirs(str(host.marker_path.parent))
+        host.marker_path.write_text(u'{not json' if setup == 'garbled_marker' else
+                                    json.dumps({'boot_id': BOOT, 'triggered_at': 1.0, 'capture_dirs': []}))
+    marker_before = host.marker_path.read_bytes() if host.marker_path.exists() else None
+    result, failed = run_module(kdump_crash.main, host.args(**params))
+    assert failed and result['refused'] is True and result['refusal'] == refusal
+    assert result['outcome']['outcome'] == 'refused' and result['outcome']['complete'] is False
+    assert result['outcome']['detail'].endswith(result['msg'][len('refused, nothing changed: '):])
+    assert host.commands == []
+    assert (host.marker_path.read_bytes() if host.marker_path.exists() else None) == marker_before
+
+
+def test_scheduling_failure_is_not_a_refusal(run_module, host):
+    host.command_rc = 1
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert failed and result['refused'] is False and 'refusal' not in result
 
 
 @pytest.mark.parametrize('loaded, message', [

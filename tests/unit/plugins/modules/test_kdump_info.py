@@ -56,7 +56,9 @@ def debian_host(tmp_path, monkeypatch, fixture_text):
     monkeypatch.setattr(kdump_info, 'free_bytes', lambda path: 4 * GIB)
     monkeypatch.setattr(kdump_info, 'configured_crashkernel', lambda module, platform: ('256M', None))
     monkeypatch.setattr(kdump_info, 'test_marker_state', lambda: 'completed')
-    return {'defaults': defaults, 'crash': crash, 'commands': commands}
+    watchdogs = tmp_path / 'sys_class_watchdog'
+    monkeypatch.setattr(kdump_info, 'WATCHDOG_CLASS_DIR', str(watchdogs))
+    return {'defaults': defaults, 'crash': crash, 'commands': commands, 'watchdogs': watchdogs, 'tmp': tmp_path}
 
 
 def test_facts_for_a_debian_host(run_module, debian_host):
@@ -89,3 +91,59 @@ def test_remote_target_has_no_local_space_or_dumps(run_module, debian_host):
     assert not failed and result['config']['type'] == 'ssh'
     assert result['space']['free_bytes'] is None and result['space']['enough'] is None
     assert result['vmcores']['count'] == 0
+
+
+def add_watchdog(class_dir, name, identity, state, timeout):
+    """A watchdog device directory as the kernel shows it under /sys/class/watchdog."""
+    device = class_dir / name
+    device.mkdir(parents=True)
+    for attribute, value in (('identity', identity), ('state', state), ('timeout', timeout)):
+        (device / attribute).write_text(u'%s\n' % value)
+
+
+def test_containment_of_a_debian_12_host_as_shipped(run_module, debian_host):
+    add_watchdog(debian_host['watchdogs'], 'watchdog0', 'Software Watchdog', 'active', 60)
+    result, failed = run_module(kdump_info.main, {'platform': 'debian', 'config_file': str(debian_host['defaults'])})
+    assert not failed
+    containment = result['containment']
+    assert containment['capture_panic'] == {
+        'value': None, 'in_place': False, 'source': None,
+        'detail': "the capture kernel command line has no panic= (neither kdump-tools' built-in "
+                  "KDUMP_CMDLINE_APPEND nor /proc/cmdline): a capture kernel that panics waits forever"}
+    assert containment['failure_action']['in_place'] is True
+    assert containment['failure_action']['value'] == 'reboot -f' and not containment['failure_action']['configured']
+    assert containment['watchdog']['in_place'] is False and containment['watchdog']['devices'][0]['hardware'] is False
+    assert containment['all_in_place'] is False
+
+
+def test_containment_after_capture_panic_timeout_on_debian(run_module, debian_host):
+    debian_host['defaults'].write_text(u'USE_KDUMP=1\nKDUMP_COREDIR="%s"\nKDUMP_CMDLINE_APPEND="reset_devices '
+                                       u'systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb '
+                                       u'panic=10"\nKDUMP_FAIL_CMD="halt -f"\n' % debian_host['crash'])
+    result, failed = run_module(kdump_info.main, {'platform': 'debian', 'config_file': str(debian_host['defaults'])})
+    assert not failed
+    containment = result['containment']
+    assert (containment['capture_panic']['value'], containment['capture_panic']['in_place']) == (10, True)
+    assert containment['failure_action']['in_place'] is False and containment['failure_action']['configured']
+
+
+def test_containment_of_an_el9_host_with_a_running_hardware_watchdog(run_module, debian_host, fixture_text):
+    tmp = debian_host['tmp']
+    conf = tmp / 'kdump.conf'
+    conf.write_text(fixture_text('el9_kdump.conf') + u'failure_action reboot\n')
+    sysconfig = tmp / 'sysconfig_kdump'
+    sysconfig.write_text(fixture_text('el9_sysconfig_kdump'))
+    add_watchdog(debian_host['watchdogs'], 'watchdog0', 'i6300ESB timer', 'active', 30)
+    result, failed = run_module(kdump_info.main, {'platform': 'el9', 'config_file': str(conf),
+                                                  'sysconfig_file': str(sysconfig), 'estimate_dump_size': False})
+    assert not failed
+    containment = result['containment']
+    assert containment['capture_panic']['value'] == 10
+    assert containment['capture_panic']['source'] == 'KDUMP_COMMANDLINE_APPEND in %s' % sysconfig
+    assert containment['failure_action'] == {
+        'value': 'reboot', 'configured': True, 'setting': 'failure_action', 'in_place': True,
+        'detail': 'failure_action reboot in %s reboots the host when saving the dump fails' % conf}
+    assert containment['watchdog']['active'] and containment['watchdog']['used']
+    assert containment['watchdog']['devices'] == [{'name': 'watchdog0', 'identity': 'i6300ESB timer',
+                                                   'state': 'active', 'timeout': 30, 'hardware': True}]
+    assert containment['all_in_place'] is True

@@ -131,3 +131,46 @@ def test_remote_target_without_path_fails(run_module, tmp_path):
 def test_missing_path_is_no_dumps_not_an_error(run_module, tmp_path):
     result, failed = run_module(vmcore_info.main, {'path': str(tmp_path / 'absent')})
     assert not failed and result['count'] == 0 and result['dumps'] == []
+
+
+# ---------------------------------------------------------------------------
+# outcome
+
+
+def test_outcome_complete(run_module, crash_dir):
+    capture(crash_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin'}, 2000)
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir), 'since': marker()})
+    assert not failed
+    assert result['outcome'] == {
+        'outcome': 'complete', 'complete': True, 'dump': str(crash_dir / '202601261040' / 'dump.202601261040'),
+        'detail': 'the capture left a complete flattened dump in %s' % (crash_dir / '202601261040')}
+
+
+def test_outcome_incomplete_names_the_marker(run_module, crash_dir):
+    capture(crash_dir, '202601261040', {'dump-incomplete': 'flat_kdump_no_trailer.bin'}, 2000)
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir), 'since': marker()})
+    assert not failed and result['outcome']['outcome'] == 'incomplete' and not result['outcome']['complete']
+    assert result['outcome']['dump'] == str(crash_dir / '202601261040' / 'dump-incomplete')
+    assert 'dump-incomplete is present' in result['outcome']['detail']
+    assert result['dumps'][0]['incomplete_markers'] == ['dump-incomplete']
+
+
+def test_outcome_no_capture_after_a_reboot(run_module, crash_dir):
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir), 'since': marker()})
+    assert not failed and result['outcome']['outcome'] == 'no_capture' and result['outcome']['dump'] is None
+
+
+def test_outcome_not_crashed_while_the_boot_is_the_same(run_module, crash_dir, monkeypatch):
+    monkeypatch.setattr(vmcore_info, 'read_boot_id', lambda: BOOT)
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir), 'since': marker()})
+    assert not failed and result['outcome']['outcome'] == 'not_crashed'
+
+
+def test_outcome_since_a_time_cannot_tell_whether_the_host_crashed(run_module, crash_dir):
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir), 'since': '1970-01-01T00:25:00'})
+    assert not failed and result['outcome']['outcome'] == 'no_capture' and 'not known' in result['outcome']['detail']
+
+
+def test_no_outcome_without_since(run_module, crash_dir):
+    result, failed = run_module(vmcore_info.main, {'path': str(crash_dir)})
+    assert not failed and 'outcome' not in result
