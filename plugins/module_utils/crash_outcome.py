@@ -22,11 +22,19 @@ after the crash (``boot_changed`` and the new capture directories, as
   the reasons of the newest one (marker left, incomplete bit, cut stream...);
 * ``no_capture`` - the host rebooted but left no new capture directory.
 
-The caller decides the other two, because no module runs on the host then;
+The caller decides the others, because no module runs on the host then;
 ``caller_outcome`` builds their record:
 
 * ``not_returned`` - the host did not come back within the timeout;
-* ``refused`` - the preflight of ``crashdump.kdump.kdump_crash`` refused.
+* ``refused`` - the preflight of ``crashdump.kdump.kdump_crash`` refused;
+* ``error`` - the test broke off for another reason (a module failed, the
+  dump server could not be read), the detail says which;
+* ``not_tested`` - no test ran (the failure budget was spent before the
+  host's batch, or the host was unreachable);
+* ``current`` - no test was needed: the last complete test still covers the
+  host as it is now (``kdump_verify_only_stale``); counts as proven.
+
+``OK_OUTCOMES`` are the ones that prove capture.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,23 +42,25 @@ __metaclass__ = type
 
 import os
 
-OUTCOMES = ('complete', 'incomplete', 'no_capture', 'not_crashed', 'not_returned', 'refused')
-CALLER_OUTCOMES = ('not_returned', 'refused')
+OUTCOMES = ('complete', 'incomplete', 'no_capture', 'not_crashed', 'not_returned', 'refused', 'error',
+            'not_tested', 'current')
+CALLER_OUTCOMES = ('not_returned', 'refused', 'error', 'not_tested', 'current')
+OK_OUTCOMES = ('complete', 'current')
 
 
 def outcome_record(outcome, detail, dump=None):
     """The one shape of an outcome; raises ValueError for an unknown ``outcome``."""
     if outcome not in OUTCOMES:
         raise ValueError('outcome %r is not one of %s' % (outcome, ', '.join(OUTCOMES)))
-    return {'outcome': outcome, 'complete': outcome == 'complete', 'detail': detail, 'dump': dump}
+    return {'outcome': outcome, 'complete': outcome in OK_OUTCOMES, 'detail': detail, 'dump': dump}
 
 
-def caller_outcome(outcome, detail):
-    """Record for an outcome the caller decides: ``not_returned`` or ``refused`` (``detail`` says why)."""
+def caller_outcome(outcome, detail, dump=None):
+    """Record for an outcome the caller decides (``detail`` says why)."""
     if outcome not in CALLER_OUTCOMES:
         raise ValueError('outcome %r is decided from the dumps, not by the caller; the caller decides %s'
                          % (outcome, ', '.join(CALLER_OUTCOMES)))
-    return outcome_record(outcome, detail)
+    return outcome_record(outcome, detail, dump)
 
 
 def refused_outcome(reason):

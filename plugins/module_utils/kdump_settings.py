@@ -36,13 +36,14 @@ STRUCTURED_COLLECTOR = ('dump_level', 'compression', 'message_level')
 
 _DEVICE = re.compile(r'^(/dev/\S+|UUID=\S+|LABEL=\S+)$')
 _NFS = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]@]+):/\S*$')
-_SSH = re.compile(r'^[^@\s]+@[^@\s]+$')
+# Neither part may start with '-': ssh and scp would read it as an option.
+_SSH = re.compile(r'^[^@\s-][^@\s]*@[^@\s\[-][^@\s]*$|^[^@\s-][^@\s]*@\[[0-9A-Fa-f:.]+\]$')
 _VIRTIOFS_TAG = re.compile(r'^[^\s/]+$')
 _LOCATION_FORMATS = {
     'fs': ('a device node, UUID=<uuid> or LABEL=<label>', _DEVICE),
     'raw': ('a device node, UUID=<uuid> or LABEL=<label>', _DEVICE),
     'nfs': ('<server>:/<export> or [<ipv6 address>]:/<export>', _NFS),
-    'ssh': ('<user>@<host>', _SSH),
+    'ssh': ('<user>@<host>, neither starting with "-"', _SSH),
     'virtiofs': ('a virtiofs tag without spaces or slashes', _VIRTIOFS_TAG),
 }
 

@@ -37,6 +37,8 @@ LAB_DIR = Path(__file__).resolve().parent
 RECIPE_DIR = LAB_DIR / "image"
 SUITES = ("bookworm", "trixie")
 GROUP = "kdump_lab"
+SERVER_GROUP = "kdump_lab_servers"
+SERVER_MEMORY_MB = 1024
 HOST_PACKAGES = {
     # command -> Debian package that provides it
     "qemu-system-x86_64": "qemu-system-x86",
@@ -391,7 +393,11 @@ class Fleet:
                 hosts[guest["name"]]["kdump_lab_lan_address"] = guest["lan_address"]
             if guest.get("data_disk"):
                 hosts[guest["name"]]["kdump_lab_data_disk"] = guest["data_disk_device"]
-        return {"all": {"children": {GROUP: {"hosts": hosts}}}}
+        groups: dict[str, dict] = {GROUP: {"hosts": {}}}
+        for guest in self.guests:
+            group = guest.get("group") or GROUP
+            groups.setdefault(group, {"hosts": {}})["hosts"][guest["name"]] = hosts[guest["name"]]
+        return {"all": {"children": groups}}
 
     def write_inventory(self) -> None:
         path = self.state_dir / "inventory.yml"
@@ -401,7 +407,7 @@ class Fleet:
     # -- life cycle
     def add(self, *, name: str, base: Path, key: Path, label: str, cloud: bool,
             memory_mb: int, cpus: int, accel: str, suite: str | None = None,
-            data_disk: str | None = None) -> dict:
+            data_disk: str | None = None, group: str | None = None) -> dict:
         """Create the guest's disks and record it; QEMU is not started yet."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         index = len(self.guests)
@@ -424,6 +430,7 @@ class Fleet:
             "lan_address": lan_address(index),
             "lan_mac": lan_mac(index),
             "data_disk": None, "data_disk_size": None, "data_disk_device": None,
+            "group": group or GROUP,
         }
         Path(guest["serial_log"]).unlink(missing_ok=True)
         if data_disk:
@@ -605,8 +612,11 @@ class Fleet:
     def up(self, specs: list[dict], accel: str, *, memory_mb: int, cpus: int,
            data_disk: str | None = None) -> None:
         for spec in specs:
-            guest = self.add(accel=accel, memory_mb=memory_mb, cpus=cpus, data_disk=data_disk,
-                             **spec)
+            spec = dict(spec)
+            # A dump server only receives dumps: less memory, no data disk.
+            server = spec.get("group") == SERVER_GROUP
+            guest = self.add(accel=accel, memory_mb=SERVER_MEMORY_MB if server else memory_mb, cpus=cpus,
+                             data_disk=None if server else data_disk, **spec)
             self.start(guest)
             log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
         for guest in self.guests:
@@ -657,8 +667,18 @@ class Fleet:
         self.save()
 
 
-def fleet_specs(count: int, suites: list[str], cloud_image: str | None) -> list[dict]:
-    """What to boot: COUNT guests per suite, or COUNT guests of a user's cloud image."""
+def fleet_specs(count: int, suites: list[str], cloud_image: str | None, servers: int = 0) -> list[dict]:
+    """What to boot: COUNT guests per suite, or COUNT guests of a user's cloud image; then
+    SERVERS dump-server guests (group kdump_lab_servers) of the first suite's image."""
+    specs = _client_specs(count, suites, cloud_image)
+    for i in range(1, servers + 1):
+        first = specs[0]
+        specs.append({"name": f"server{i}", "base": first["base"], "key": first["key"], "label": first["label"],
+                      "suite": first["suite"], "cloud": first["cloud"], "group": SERVER_GROUP})
+    return specs
+
+
+def _client_specs(count: int, suites: list[str], cloud_image: str | None) -> list[dict]:
     if cloud_image:
         base = Path(cloud_image).expanduser()
         if not base.is_file():
@@ -714,7 +734,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     fleet.guests = []
     cloud_image = args.image or os.environ.get("KDUMP_TEST_IMAGE") or None
     data_disk = data_disk_size(args.data_disk)
-    specs = fleet_specs(args.count, _suites(args.suites), cloud_image)
+    specs = fleet_specs(args.count, _suites(args.suites), cloud_image, servers=args.servers)
     accel = choose_accel(Path(specs[0]["base"])) if not cloud_image else \
         (os.environ.get("KDUMP_LAB_ACCEL") or "tcg")
     try:
@@ -853,6 +873,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--count", type=int, default=int(os.environ.get("KDUMP_LAB_COUNT", "1")),
                     help="guests per suite (default $KDUMP_LAB_COUNT or 1)")
     up.add_argument("--suites", help="comma list (default $KDUMP_LAB_SUITES or bookworm)")
+    up.add_argument("--servers", type=int, default=int(os.environ.get("KDUMP_LAB_SERVERS", "0")),
+                    help="dump-server guests server1... in group kdump_lab_servers, after the others "
+                         f"({SERVER_MEMORY_MB} MiB each; default $KDUMP_LAB_SERVERS or 0)")
     up.add_argument("--image", help="a cloud qcow2 to boot instead (default $KDUMP_TEST_IMAGE)")
     up.add_argument("--memory", type=int, default=int(os.environ.get("KDUMP_LAB_MEMORY_MB", "2048")))
     up.add_argument("--cpus", type=int, default=int(os.environ.get("KDUMP_LAB_CPUS", "2")))

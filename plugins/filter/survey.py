@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the crashdump.kdump project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Survey answers as the role needs them.
+
+AWX and AAP surveys send every answer as a string and an unanswered optional
+field as ``""``; ``"" | int`` is 0, which would turn "no answer" into a
+zero-second timeout. ``survey_int`` makes "no answer" mean the default.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+
+def survey_int(value, default, name='value', minimum=None):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return int(default)
+    if isinstance(value, bool):
+        raise AnsibleFilterError('%s: %r is not a whole number' % (name, value))
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise AnsibleFilterError('%s: %r is not a whole number; allowed: an integer, or empty for the default (%s)'
+                                 % (name, value, default))
+    if minimum is not None and number < minimum:
+        raise AnsibleFilterError('%s: %d is below the minimum %d' % (name, number, minimum))
+    return number
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'survey_int': survey_int}
