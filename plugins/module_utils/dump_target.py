@@ -19,6 +19,11 @@ return the same dict:
   filesystem target) - free space and vmcores can then not be checked here.
 
 ``read_dump_target(platform)`` does the file reading for a module.
+
+``parse_ssh_location(location)`` splits an ssh target ``user@host`` and
+refuses what kdump would hand to ssh as something else than a user and a
+host: an empty part, whitespace, or a part starting with ``-`` (ssh would read
+``-oProxyCommand=...`` as an option).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,14 +48,16 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_backend_rhel
     TARGET_DIRECTIVES,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_conf_file import KdumpConf
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import FS_TARGET_TYPES
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import (  # noqa: F401 pylint: disable=unused-import
+    FS_TARGET_TYPES,
+    SSH_LOCATION_FORM,
+    parse_ssh_location,
+)
 from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import ShellVarsFile
 
 # The collector kdumpctl's capture uses when kdump.conf has no core_collector line.
 RHEL_DEFAULT_COLLECTOR = 'makedumpfile -l --message-level 7 -d 31'
 _DUMP_LEVEL = re.compile(r'(?:^|\s)-d\s*(\d+)')
-
-
 def dump_level_of(collector):
     """The (first) ``-d`` level of a makedumpfile command line, or None."""
     match = _DUMP_LEVEL.search(collector or '')

@@ -36,6 +36,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file im
     check_value,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import (
+    parse_ssh_location,
     FileChange,
     Plan,
     SettingsError,
@@ -210,8 +211,11 @@ def plan_debian(settings, config_file, config_text, machine):
     if len(remotes) > 1:
         raise SettingsError('%s: more than one dump target (%s); kdump-tools uses one'
                             % (config_file, ', '.join(remotes)))
-    if after.get('SSH') and '@' not in after['SSH']:
-        raise SettingsError("%s: SSH %r lacks the user; allowed: <user>@<host>" % (config_file, after['SSH']))
+    if after.get('SSH'):
+        try:
+            parse_ssh_location(after['SSH'], '%s: SSH' % config_file)
+        except ValueError as error:
+            raise SettingsError(str(error))
     change = FileChange(config_file, config_text, shell_vars.render())
     reload_required = any(before.get(key) != after.get(key) for key in LOAD_TIME_KEYS)
     dump_dir = None if remotes else {'path': after.get('KDUMP_COREDIR') or DEFAULT_COREDIR, 'device': None}

@@ -33,6 +33,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file im
     check_value,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import (
+    parse_ssh_location,
     FAILURE_ACTIONS,
     FINAL_ACTIONS,
     FileChange,
@@ -215,8 +216,11 @@ def validate_kdump_conf(conf, platform, config_file):
             raise SettingsError('%s: %s %r is invalid; allowed: 0, 1' % (where, name, value))
         if name == 'auto_reset_crashkernel' and value not in ('yes', 'no'):
             raise SettingsError('%s: auto_reset_crashkernel %r is invalid; allowed: yes, no' % (where, value))
-        if name == 'ssh' and '@' not in value:
-            raise SettingsError("%s: ssh %r lacks the user; allowed: <user>@<host>" % (where, value))
+        if name == 'ssh':
+            try:
+                parse_ssh_location(value, '%s: ssh' % where)
+            except ValueError as error:
+                raise SettingsError(str(error))
     if len(targets) > 1:
         raise SettingsError('%s: more than one dump target (%s); kdump accepts exactly one'
                             % (where, '; '.join(targets)))

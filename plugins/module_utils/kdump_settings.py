@@ -48,6 +48,42 @@ _LOCATION_FORMATS = {
 }
 
 
+SSH_LOCATION_FORM = ('<user>@<host> - a user name, one @ and a host name or address, neither part empty nor starting '
+                     'with -, no whitespace')
+
+
+def parse_ssh_location(location, parameter='target.location'):
+    """``(user, host)`` of an ssh dump target ``user@host``.
+
+    Raises ``ValueError`` naming ``parameter``, the value and the expected
+    form when the value is not one ``user@host``: no ``@`` or more than one,
+    an empty user or host, whitespace or a control character anywhere, or a
+    user or host starting with ``-``.  A host may be an IPv6 address, bare or
+    in brackets.
+    """
+    if not isinstance(location, str):
+        problem = 'is not a string'
+    elif not location.strip():
+        problem = 'is empty'
+    elif any(char.isspace() or not char.isprintable() for char in location):
+        problem = 'contains whitespace or a control character'
+    elif location.count('@') != 1:
+        problem = 'has %s @' % ('no' if '@' not in location else 'more than one')
+    else:
+        user, host = location.split('@')
+        problem = None
+        for part, value in (('user', user), ('host', host)):
+            if not value:
+                problem = 'has an empty %s' % part
+            elif value.startswith('-'):
+                problem = "has a %s that starts with '-', which ssh would read as an option" % part
+            if problem:
+                break
+        if problem is None:
+            return user, host
+    raise ValueError('%s: %r %s; allowed: %s' % (parameter, location, problem, SSH_LOCATION_FORM))
+
+
 class SettingsError(Exception):
     """A setting is invalid or cannot be honoured; the message says which and why."""
 
@@ -136,6 +172,11 @@ def _check_target(target):
     kind = 'fs' if target_type in FS_TARGET_TYPES else target_type
     description, pattern = _LOCATION_FORMATS[kind]
     location = check_text('target.location', location)
+    if kind == 'ssh':
+        try:
+            parse_ssh_location(location)
+        except ValueError as error:
+            raise SettingsError(str(error))
     if not pattern.match(location):
         _fail('target.location', location, 'is not valid for target type %s' % target_type, description)
     return {'type': target_type, 'location': location}

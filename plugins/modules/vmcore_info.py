@@ -15,8 +15,10 @@ author:
   - crashdump.kdump contributors (@crashdump)
 description:
   - Lists the capture directories under the dump path in every layout kdump tools write - RHEL
-    C(<ip>-YYYY-MM-DD-HH:MM:SS/) and C(kdump-test-<id>/), Debian C(YYYYMMDDHHMM/) (and C(<ip>-YYYYMMDDHHMM/)),
-    SUSE C(YYYY-MM-DD-HH-MM/) - and validates each dump from its own bytes.
+    C(<ip>-YYYY-MM-DD-HH:MM:SS/) and C(kdump-test-<id>/), Debian C(YYYYMMDDHHMM/) and C(<ip|host>-YYYYMMDDHHMM/),
+    SUSE C(YYYY-MM-DD-HH-MM/) and C(<host>-YYYY-MM-DD-HH-MM/) - and validates each dump from its own bytes.
+  - Runs on the host that holds the dumps - the crashed host for a local target, the dump server for an ssh or
+    nfs target. On a dump server that receives from many hosts, O(client) keeps one host's captures.
   - Formats recognised - ELF core, kdump-compressed (C(KDUMP   )) and makedumpfile's flattened stream
     (C(makedumpfile)), whose first records are parsed as a kdump or ELF header.
   - A dump is incomplete when a C(vmcore-incomplete) or C(dump-incomplete) file is left, the kdump header has
@@ -32,13 +34,37 @@ options:
       - Default - the local dump directory of the kdump configuration (C(path) of C(/etc/kdump.conf) or
         C(KDUMP_COREDIR) of C(/etc/default/kdump-tools), below the mount point of a filesystem target).
         Without O(path) the module fails when dumps go to another host (ssh, nfs) or a raw device.
+      - On a dump server, the directory the clients write to (their C(path) or C(KDUMP_COREDIR)).
     type: path
+  client:
+    description:
+      - Only the capture directories of this client count - those named exactly C(<client>-<stamp>) with a stamp
+        of a known layout. For a dump server that receives captures from many hosts.
+      - The tag the client's kdump writes before the stamp - on the RHEL family the first address of the
+        client's device that routes to the server (IPv6 addresses as they are, without brackets); on Debian
+        C(HOSTTAG) of kdump-tools, an address or the host name; on SUSE the host name.
+        RV(crashdump.kdump.kdump_ssh_client#module:tag) computes it on the client.
+      - The stamp is matched from the right end of the name, so C(192.168.77.1) never matches
+        C(192.168.77.10-...) and C(web-1) never matches C(web-10-...).
+      - Not empty, no C(/), brackets or whitespace, not starting with C(-).
+      - Requires O(path), the directory the clients write to on this server.
+    type: str
   since:
     description:
       - Only report capture directories newer than this.
-      - The C(marker) returned by M(crashdump.kdump.kdump_crash) - directories
-        not listed in its C(capture_dirs) - or a time - epoch seconds or a UTC date C(YYYY-MM-DD[THH:MM[:SS]]),
-        compared with each directory's modification time.
+      - The C(marker) returned by M(crashdump.kdump.kdump_crash) - the directories not listed in its
+        C(capture_dirs), on the host that was crashed (its dump path must be local to it).
+      - V(marker) - the same, with the marker M(crashdump.kdump.kdump_crash) stored on this host, so no playbook
+        needs to carry it. Fails when this host has no stored marker.
+      - A time - epoch seconds or a date C(YYYY-MM-DD[THH:MM[:SS[.ffffff]]]), UTC unless it ends in C(Z) or an
+        offset C(+HH:MM). It is compared with the newest modification time of each capture directory and of the
+        files directly in it, so a directory that already existed counts as new when a file in it was written at
+        or after the time (Debian's stamp has minute resolution, and a second capture by the same client in the
+        same minute reuses C(<tag>-<stamp>/)).
+      - Those modification times come from the clock of the machine that holds the dump path. On a dump server
+        the time must come from the server's own clock - RV(crashdump.kdump.dump_server#module:server_time),
+        read on the server just before the crash - never from the crashed host's clock.
+      - A marker describes the host it was made on, so it cannot be combined with O(client).
     type: raw
   config_file:
     description: The kdump configuration to read the default O(path) from.
@@ -57,6 +83,7 @@ attributes:
 seealso:
   - module: crashdump.kdump.kdump_crash
   - module: crashdump.kdump.kdump_info
+  - module: crashdump.kdump.kdump_ssh_client
 '''
 
 EXAMPLES = r'''
@@ -75,6 +102,11 @@ EXAMPLES = r'''
     since: "{{ crash.marker }}"
   register: vmcores
 
+- name: The same, with the marker kdump_crash stored on the host
+  crashdump.kdump.vmcore_info:
+    since: marker
+  register: vmcores
+
 - name: Exactly one new complete dump, from the sysrq crash
   ansible.builtin.assert:
     that:
@@ -91,6 +123,47 @@ EXAMPLES = r'''
 - name: List every dump kept on the host
   crashdump.kdump.vmcore_info:
     path: /var/crash
+
+# A dump server that receives captures from many hosts over ssh
+- name: Key and capture tag of the client
+  crashdump.kdump.kdump_ssh_client:
+    server: dumps.example.com
+  register: client
+
+- name: Allow the client on the server, and read the server's clock just before the crash
+  crashdump.kdump.dump_server:
+    user: kdumpsrv
+    path: /var/crash
+    client_tag: "{{ client.tag }}"
+    client_address: "{{ client.source_address }}"
+    public_key: "{{ client.public_key }}"
+  delegate_to: dumps.example.com
+  register: server
+
+- name: Crash the client
+  crashdump.kdump.kdump_crash:
+    confirm: true
+    skip_space_check: true
+
+- name: Wait for the client to come back
+  ansible.builtin.wait_for_connection:
+    delay: 60
+    timeout: 900
+
+- name: This client's capture on the server, written after the server time
+  crashdump.kdump.vmcore_info:
+    path: /var/crash
+    client: "{{ client.tag }}"
+    since: "{{ server.server_time }}"
+  delegate_to: dumps.example.com
+  register: remote_vmcores
+
+- name: Exactly one new complete dump from this client
+  ansible.builtin.assert:
+    that:
+      - remote_vmcores.count == 1
+      - remote_vmcores.outcome.complete
+    fail_msg: "{{ remote_vmcores.outcome.outcome }}: {{ remote_vmcores.outcome.detail }}"
 '''
 
 RETURN = r'''
@@ -103,8 +176,13 @@ dump_path:
   returned: always
   type: str
   sample: /var/crash
+client:
+  description: The O(client) given, or null.
+  returned: always
+  type: str
+  sample: 192.168.77.10
 count:
-  description: Number of capture directories reported (after O(since)).
+  description: Number of capture directories reported (after O(client) and O(since)).
   returned: always
   type: int
 complete_count:
@@ -124,7 +202,7 @@ boot_changed:
   description:
     - When O(since) is a marker, whether the host booted since it was made (the crash has happened).
       False means the crash is still pending, so no new dump can be expected yet.
-  returned: when O(since) is a marker
+  returned: when O(since) is a marker or V(marker)
   type: bool
 outcome:
   description:
@@ -143,7 +221,7 @@ outcome:
            "detail": "the capture in /var/crash/202601261040 is incomplete: dump-incomplete is present (the capture did
            not finish writing the dump)"}
 dumps:
-  description: One entry per capture directory, oldest first.
+  description: One entry per capture directory, oldest first (by RV(dumps[].newest_mtime)).
   returned: always
   type: list
   elements: dict
@@ -157,11 +235,23 @@ dumps:
     layout:
       description: C(rhel), C(rhel-test), C(rhel-saved), C(debian) or C(suse).
       type: str
+    client:
+      description:
+        - The tag before the stamp - an address or host name; null for the layouts without one
+          (C(kdump-test-<id>), Debian C(YYYYMMDDHHMM), SUSE C(YYYY-MM-DD-HH-MM), C(YYYY-MM-DD-HH:MM)).
+        - kdumpctl names a local capture C(127.0.0.1-<date>), so that is the tag of a local RHEL capture.
+      type: str
+      sample: 192.168.77.10
     captured_at:
       description: Date in the directory name (capture kernel's clock, time zone unknown), C(YYYY-MM-DDTHH:MM:SS).
       type: str
     mtime:
       description: Modification time of the directory, epoch seconds.
+      type: float
+    newest_mtime:
+      description:
+        - The newest modification time of the directory and the files directly in it, epoch seconds; what a time
+          in O(since) is compared with, and the order of RV(dumps).
       type: float
     dump_file:
       description: Path of the dump file, or null when there is none.
@@ -209,14 +299,17 @@ dumps:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import (
+    check_client,
     list_capture_dirs,
     parse_since,
     select_new,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+    MARKER_PATH,
     MarkerError,
     read_boot_id,
+    read_marker,
     validate_marker,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import classify_outcome
@@ -229,10 +322,13 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe imp
 
 ARGUMENT_SPEC = dict(
     path=dict(type='path'),
+    client=dict(type='str'),
     since=dict(type='raw'),
     config_file=dict(type='path'),
     platform=PLATFORM_ARGUMENT_SPEC,
 )
+REQUIRED_BY = {'client': ('path',)}
+STORED_MARKER = 'marker'
 
 
 def dump_path(module):
@@ -250,31 +346,54 @@ def dump_path(module):
     return target['local_dir']
 
 
-def since_filter(since):
-    """``(since_epoch, known_names, marker)`` from the ``since`` option; raises ValueError/MarkerError."""
+def stored_marker():
+    """The marker kdump_crash stored on this host; raises MarkerError when there is none."""
+    marker = read_marker()
+    if marker is None:
+        raise MarkerError('since: marker, but this host has no crash marker (%s); crash it with '
+                          'crashdump.kdump.kdump_crash first, or give since as the marker it returned or a time'
+                          % MARKER_PATH)
+    return marker
+
+
+def since_filter(since, client=None):
+    """``(since_epoch, known_names, marker)`` from the ``since`` option; raises ValueError/MarkerError.
+
+    A marker (given, or ``marker`` for the stored one) selects by the names of
+    the directories that existed before the crash; a time by modification
+    times (``capture_dirs.select_new``).
+    """
     if since is None or since == '':
         return None, None, None
-    if isinstance(since, dict):
-        marker = validate_marker(since, 'since')
+    if isinstance(since, dict) or (isinstance(since, str) and since.strip() == STORED_MARKER):
+        if client is not None:
+            raise ValueError('since: a crash marker describes the host it was made on, not a dump server; with '
+                             'client give since as a time from the server\'s clock (server_time of '
+                             'crashdump.kdump.dump_server, read just before the crash)')
+        marker = validate_marker(since, 'since') if isinstance(since, dict) else stored_marker()
         return None, marker['capture_dirs'], marker
     return parse_since(since), None, None
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_by=REQUIRED_BY, supports_check_mode=True)
+    client = module.params['client']
     try:
-        since_epoch, known_names, marker = since_filter(module.params['since'])
+        if client is not None:
+            check_client(client)
+        since_epoch, known_names, marker = since_filter(module.params['since'], client)
     except (ValueError, MarkerError) as error:
         module.fail_json(msg=str(error))
     path = dump_path(module)
-    capture_dirs = select_new(list_capture_dirs(path), since_epoch, known_names)
+    capture_dirs = select_new(list_capture_dirs(path, client=client), since_epoch, known_names)
     dumps = [inspect_capture(entry) for entry in capture_dirs]
-    result = dict(changed=False, dump_path=path, dumps=dumps, **summarize(dumps))
+    result = dict(changed=False, dump_path=path, client=client, dumps=dumps, **summarize(dumps))
     boot_changed = None
     if marker is not None:
         boot_changed = result['boot_changed'] = marker['boot_id'] != read_boot_id()
     if marker is not None or since_epoch is not None:
-        result['outcome'] = classify_outcome(boot_changed, dumps, path)
+        where = path if client is None else '%s for client %s' % (path, client)
+        result['outcome'] = classify_outcome(boot_changed, dumps, where)
     module.exit_json(**result)
 
 

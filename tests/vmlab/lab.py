@@ -393,6 +393,10 @@ class Fleet:
                 hosts[guest["name"]]["kdump_lab_lan_address"] = guest["lan_address"]
             if guest.get("data_disk"):
                 hosts[guest["name"]]["kdump_lab_data_disk"] = guest["data_disk_device"]
+            # Per-host settings a scenario leaves for later ansible-playbook runs.
+            extra = self.state_dir / "host_vars" / f"{guest['name']}.json"
+            if extra.is_file():
+                hosts[guest["name"]].update(json.loads(extra.read_text()))
         groups: dict[str, dict] = {GROUP: {"hosts": {}}}
         for guest in self.guests:
             group = guest.get("group") or GROUP

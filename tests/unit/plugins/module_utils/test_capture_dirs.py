@@ -11,9 +11,11 @@ import os
 import pytest
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import (
+    check_client,
     classify_dir_name,
     classify_files,
     list_capture_dirs,
+    parse_dir_name,
     parse_since,
     parse_test_status,
     select_new,
@@ -43,6 +45,132 @@ NAMES = [
 @pytest.mark.parametrize('name, expected', NAMES, ids=[name for name, _expected in NAMES])
 def test_directory_names_of_every_layout(name, expected):
     assert classify_dir_name(name) == expected
+
+
+CLIENTS = [
+    ('192.168.77.1-2026-01-26-10:40:05', 'rhel', '192.168.77.1'),
+    ('192.168.77.10-2026-01-26-10:40:05', 'rhel', '192.168.77.10'),
+    ('2001:db8::1-2026-01-26-10:40:05', 'rhel', '2001:db8::1'),
+    ('fe80::5054:ff:fe12:3456%eth0-2026-01-26-10:40:05', 'rhel', 'fe80::5054:ff:fe12:3456%eth0'),
+    ('127.0.0.1-2026-01-26-10:40:05', 'rhel', '127.0.0.1'),
+    ('192.168.77.1-202601261040', 'debian', '192.168.77.1'),
+    ('2001:db8::10-202601261040', 'debian', '2001:db8::10'),
+    ('web-1-202601261040', 'debian', 'web-1'),
+    ('web-10-202601261040', 'debian', 'web-10'),
+    ('db-2024-202601261040', 'debian', 'db-2024'),
+    ('kdump-test-202601261040', 'debian', 'kdump-test'),
+    ('sles15-2-2026-01-26-10-40', 'suse', 'sles15-2'),
+    ('web-10-2026-01-26-10-40', 'suse', 'web-10'),
+    ('202601261040', 'debian', None),
+    ('2026-01-26-10-40', 'suse', None),
+    ('2026-01-26-10:40', 'rhel-saved', None),
+    ('kdump-test-1704190830-123456789', 'rhel-test', None),
+]
+
+
+@pytest.mark.parametrize('name, layout, client', CLIENTS, ids=[case[0] for case in CLIENTS])
+def test_client_tag_is_everything_before_the_stamp_matched_from_the_right(name, layout, client):
+    parsed = parse_dir_name(name)
+    assert (parsed['layout'], parsed['client']) == (layout, client)
+
+
+def _server(tmp_path, names_and_mtimes):
+    """A dump server's path: directories with one file each, the file written at the given time."""
+    for name, mtime in names_and_mtimes:
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / 'vmcore-dmesg.txt').write_text(u'[    1.0] Kernel panic - not syncing: sysrq triggered crash\n')
+        os.utime(str(directory / 'vmcore-dmesg.txt'), (mtime, mtime))
+        os.utime(str(directory), (mtime, mtime))
+
+
+SERVER = [
+    ('192.168.77.1-2026-01-26-10:40:05', 2000), ('192.168.77.10-2026-01-26-10:40:05', 2001),
+    ('192.168.77.1-202601261040', 2002), ('192.168.77.10-202601261040', 2003),
+    ('2001:db8::1-2026-01-26-10:40:05', 2004), ('2001:db8::10-2026-01-26-10:40:05', 2005),
+    ('web-1-202601261040', 2006), ('web-10-202601261040', 2007), ('web-1-2026-01-26-10-40', 2008),
+    ('202601261040', 2009), ('lost+found', 2010),
+]
+
+
+@pytest.mark.parametrize('client, expected', [
+    ('192.168.77.1', ['192.168.77.1-2026-01-26-10:40:05', '192.168.77.1-202601261040']),
+    ('192.168.77.10', ['192.168.77.10-2026-01-26-10:40:05', '192.168.77.10-202601261040']),
+    ('2001:db8::1', ['2001:db8::1-2026-01-26-10:40:05']),
+    ('web-1', ['web-1-202601261040', 'web-1-2026-01-26-10-40']),
+    ('web-10', ['web-10-202601261040']),
+    ('web', []),
+    ('192.168.77', []),
+], ids=['ipv4-.1', 'ipv4-.10', 'ipv6', 'web-1', 'web-10', 'prefix-of-a-host-name', 'prefix-of-an-address'])
+def test_client_keeps_only_its_own_directories_never_a_prefix_match(tmp_path, client, expected):
+    _server(tmp_path, SERVER)
+    found = list_capture_dirs(str(tmp_path), client=client)
+    assert [entry['name'] for entry in found] == expected
+    assert set(entry['client'] for entry in found) <= set([client])
+
+
+def test_two_clients_crashing_in_the_same_minute_each_see_only_their_capture(tmp_path):
+    _server(tmp_path, [('10.0.0.5-202601261040', 2000), ('10.0.0.50-202601261040', 2001),
+                       ('10.0.0.5-2026-01-26-10:40:07', 2002), ('10.0.0.50-2026-01-26-10:40:07', 2002)])
+    for client in ('10.0.0.5', '10.0.0.50'):
+        found = select_new(list_capture_dirs(str(tmp_path), client=client), since_epoch=1990)
+        assert [entry['name'] for entry in found] == ['%s-202601261040' % client, '%s-2026-01-26-10:40:07' % client]
+
+
+def test_newest_mtime_is_the_newest_of_the_directory_and_its_files(tmp_path):
+    _server(tmp_path, [('10.0.0.5-202601261040', 1000)])
+    dump = tmp_path / '10.0.0.5-202601261040' / 'dump.202601261040'
+    dump.write_text(u'rewritten in place by a second capture')
+    os.utime(str(dump), (2500, 2500))
+    os.utime(str(tmp_path / '10.0.0.5-202601261040'), (1000, 1000))
+    (entry,) = list_capture_dirs(str(tmp_path))
+    assert (entry['mtime'], entry['newest_mtime']) == (1000, 2500)
+
+
+def test_same_client_same_minute_reuses_the_directory_and_counts_as_new_by_its_files(tmp_path):
+    _server(tmp_path, [('10.0.0.5-202601261040', 1000), ('10.0.0.6-202601261040', 1000)])
+    for client in ('10.0.0.5', '10.0.0.6'):
+        assert select_new(list_capture_dirs(str(tmp_path), client=client), since_epoch=2000) == []
+    # the second capture of 10.0.0.5 in the same minute overwrites dump.<stamp> in the existing directory
+    reused = tmp_path / '10.0.0.5-202601261040'
+    (reused / 'dump.202601261040').write_text(u'second capture')
+    os.utime(str(reused / 'dump.202601261040'), (2100, 2100))
+    os.utime(str(reused), (1000, 1000))
+    assert [e['name'] for e in select_new(list_capture_dirs(str(tmp_path), client='10.0.0.5'), since_epoch=2000)] == \
+        ['10.0.0.5-202601261040']
+    assert select_new(list_capture_dirs(str(tmp_path), client='10.0.0.6'), since_epoch=2000) == []
+
+
+def test_since_counts_a_directory_written_after_it_by_the_directory_time_alone(tmp_path):
+    _server(tmp_path, [('10.0.0.5-202601261040', 1000)])
+    os.utime(str(tmp_path / '10.0.0.5-202601261040'), (2100, 2100))
+    assert [e['name'] for e in select_new(list_capture_dirs(str(tmp_path)), since_epoch=2000)] == \
+        ['10.0.0.5-202601261040']
+
+
+@pytest.mark.parametrize('value', ['192.168.77.1', '2001:db8::1', 'fe80::1%eth0', 'web-1', 'web.example.com',
+                                   'bookworm1', '127.0.0.1'])
+def test_client_accepts_addresses_and_host_names(value):
+    assert check_client(value) == value
+
+
+@pytest.mark.parametrize('value, problem', [
+    ('', 'is empty'),
+    ('../etc', "contains '/'"),
+    ('10.0.0.5/24', "contains '/'"),
+    ('web 1', 'whitespace'),
+    ('web1\n', 'whitespace'),
+    ('web\t1', 'whitespace'),
+    ('-oProxyCommand=x', "starts with '-'"),
+    ('[2001:db8::1]', 'brackets'),
+    (5, 'is not a string'),
+])
+def test_bad_client_fails_naming_the_parameter_and_the_allowed_forms(value, problem):
+    with pytest.raises(ValueError) as error:
+        check_client(value)
+    message = str(error.value)
+    assert message.startswith('client: %r' % (value,)) and problem in message
+    assert 'allowed: ' in message and 'IPv4 or IPv6 address' in message and 'host name' in message
 
 
 FILES = [
@@ -136,12 +264,19 @@ def test_select_new_by_known_names_and_by_time(tmp_path):
     ('2024-01-02T10:20:30Z', 1704190830.0),
     ('2024-01-02 10:20', 1704190800.0),
     ('2024-01-02', 1704153600.0),
+    ('2024-01-02T10:20:30.250000', 1704190830.25),
+    ('2024-01-02T10:20:30.5Z', 1704190830.5),
+    ('2024-01-02T12:20:30+02:00', 1704190830.0),
+    ('2024-01-02T05:20:30-0500', 1704190830.0),
+    ('2024-01-02 10:20:30+00:00', 1704190830.0),
+    (1704190830.25, 1704190830.25),
 ])
 def test_since_accepts_epoch_and_utc_dates(value, expected):
     assert parse_since(value) == expected
 
 
-@pytest.mark.parametrize('value', ['yesterday', '2024-13-01', '02/01/2024', True, [1]])
+@pytest.mark.parametrize('value', ['yesterday', '2024-13-01', '02/01/2024', '2024-01-02T10:20:30+25:00', 'nan',
+                                   'inf', True, [1], {'x': 1}, None])
 def test_since_rejects_other_text_naming_the_forms(value):
     with pytest.raises(ValueError, match='allowed: epoch seconds'):
         parse_since(value)

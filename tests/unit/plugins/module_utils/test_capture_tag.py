@@ -138,3 +138,11 @@ def test_known_hosts_of_a_missing_file_and_a_file_without_final_newline():
 
 def test_known_hosts_lines_reads_comma_lists():
     assert known_hosts_lines('a,h ssh-ed25519 K\n', 'h') == set(['ssh-ed25519 K'])
+
+
+def test_lab_guest_dumping_over_its_second_device(fixture_text):
+    addresses = parse_addr_show(fixture_text('capture_tag/lab_guest_ip_addr_show_up.txt'))
+    route = parse_route_get(fixture_text('capture_tag/lab_guest_route_get.txt'))
+    assert route == {'dev': 'ens4', 'src': '192.168.77.10'}
+    assert compute_tag('debian', None, 'bookworm1', route, addresses, 'inet')[0] == '192.168.77.10'
+    assert compute_tag('el9', None, 'bookworm1', route, addresses, 'inet')[0] == '192.168.77.10'

@@ -150,6 +150,7 @@ def test_panic_line(text, expected):
 
 def test_summarize_reports_newest_and_counts(tmp_path):
     old = make_capture(tmp_path, '202601261040', {'dump-incomplete': 'flat_kdump_no_trailer.bin'})
+    os.utime(os.path.join(old['path'], 'dump-incomplete'), (1000, 1000))
     os.utime(old['path'], (1000, 1000))
     make_capture(tmp_path, '202601261050', {'dump.202601261050': 'flat_kdump_zlib_d31.bin'})
     verdicts = [inspect_capture(entry) for entry in list_capture_dirs(str(tmp_path))]

@@ -1,7 +1,7 @@
 # Copyright: Contributors to the crashdump.kdump project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Where dumps go, from kdump.conf and /etc/default/kdump-tools."""
+"""Where dumps go, from kdump.conf and /etc/default/kdump-tools; what an ssh target may be."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,7 +9,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import (
+    SSH_LOCATION_FORM,
     dump_level_of,
+    parse_ssh_location,
     summarize_debian,
     summarize_rhel,
 )
@@ -69,3 +71,45 @@ def test_debian_targets(text, expected):
 ])
 def test_dump_level_of(collector, level):
     assert dump_level_of(collector) == level
+
+
+@pytest.mark.parametrize('location, expected', [
+    ('kdump@dump.example.com', ('kdump', 'dump.example.com')),
+    ('kdump@192.168.77.1', ('kdump', '192.168.77.1')),
+    ('kdump@2001:db8::1', ('kdump', '2001:db8::1')),
+    ('kdump@[2001:db8::1]', ('kdump', '[2001:db8::1]')),
+    ('dump-user@dump-1', ('dump-user', 'dump-1')),
+])
+def test_ssh_location_splits_into_user_and_host(location, expected):
+    assert parse_ssh_location(location) == expected
+
+
+@pytest.mark.parametrize('location, problem', [
+    ('-oProxyCommand=touch /tmp/x@dump.example.com', 'whitespace'),
+    ('-oProxyCommand=id@dump.example.com', "has a user that starts with '-'"),
+    ('kdump@-oProxyCommand=id', "has a host that starts with '-'"),
+    ('-@dump.example.com', "has a user that starts with '-'"),
+    ('@dump.example.com', 'has an empty user'),
+    ('kdump@', 'has an empty host'),
+    ('', 'is empty'),
+    ('   ', 'is empty'),
+    ('kdump@dump example.com', 'whitespace'),
+    ('kdump @dump.example.com', 'whitespace'),
+    ('kdump@dump.example.com\n', 'whitespace'),
+    ('kdump@dump.example.com\x00', 'control character'),
+    ('dump.example.com', 'has no @'),
+    ('a@b@dump.example.com', 'has more than one @'),
+    (None, 'is not a string'),
+], ids=['option-with-space', 'user-option', 'host-option', 'user-dash', 'empty-user', 'empty-host', 'empty',
+        'blank', 'space-in-host', 'space-in-user', 'newline', 'nul', 'no-at', 'two-ats', 'none'])
+def test_ssh_location_that_ssh_would_misread_is_rejected_naming_the_parameter_and_form(location, problem):
+    with pytest.raises(ValueError) as error:
+        parse_ssh_location(location)
+    message = str(error.value)
+    assert message.startswith('target.location: %r ' % (location,)) and problem in message
+    assert message.endswith('allowed: %s' % SSH_LOCATION_FORM) and '<user>@<host>' in message
+
+
+def test_ssh_location_error_names_the_parameter_it_is_given():
+    with pytest.raises(ValueError, match=r"^SSH: '-x@h' has a user"):
+        parse_ssh_location('-x@h', parameter='SSH')
