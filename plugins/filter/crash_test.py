@@ -36,7 +36,11 @@ def crash_test_failure(crash, returned, failed_result, timeout):
         return caller_outcome('error', 'kdump_crash failed: %s' % (crash.get('msg') or 'no message'))
     if returned.get('failed'):
         return not_returned_outcome(int(timeout))
-    message = (failed_result or {}).get('msg') or 'no message'
+    failed_result = failed_result or {}
+    if isinstance(failed_result.get('outcome'), dict) and failed_result['outcome'].get('outcome'):
+        # A judging module that failed with its own verdict (capture_proof: not_crashed).
+        return dict(failed_result['outcome'])
+    message = failed_result.get('msg') or 'no message'
     return caller_outcome('error', 'the crash test broke off before a verdict: %s' % message)
 
 

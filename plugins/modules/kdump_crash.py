@@ -27,6 +27,10 @@ description:
   - Before the crash it writes a marker (boot id, time, method, dump path and the names of the capture
     directories that already exist) to O(marker_path) and returns it. A marker carrying the current boot id
     means a crash is pending, which blocks another test; after the reboot the boot id differs.
+  - The marker also records the host state the test covers (C(covered)) - the running kernel release, a SHA-256
+    digest of the kdump configuration files (O(config_file), and O(sysconfig_file) on the RHEL family), the crash
+    kernel reservation, the machine's RAM and the dump target. M(crashdump.kdump.capture_proof) keeps it with the
+    test's outcome, and M(crashdump.kdump.kdump_info) compares it with the host later.
   - The crash is scheduled detached from the module, after O(delay) seconds, so the task returns a clean
     result before the host goes down - with C(systemd-run) as a transient timer when available, else with
     C(setsid -f) as a process in its own session. The trigger enables kernel SysRq (C(/proc/sys/kernel/sysrq))
@@ -52,6 +56,13 @@ options:
     description:
       - Free bytes the dump directory needs, instead of the expected dump size.
     type: int
+  target_free_bytes:
+    description:
+      - Free bytes on the dump target as measured where the dump goes - for an ssh or nfs target, on the dump
+        server (M(crashdump.kdump.dump_server) returns it as C(free_bytes)). The expected dump size is compared
+        with this number instead of a local directory's free space; too little is refused as C(no_space).
+      - Mutually exclusive with O(skip_space_check).
+    type: int
   skip_space_check:
     description:
       - Do not check free space. Required for targets whose space cannot be seen from this host (ssh, nfs,
@@ -70,6 +81,12 @@ options:
   config_file:
     description: The kdump configuration to read the dump target from.
     type: path
+  sysconfig_file:
+    description:
+      - RHEL family - the file holding the capture kernel's command line variables, digested with O(config_file)
+        into the marker's C(covered.config_digest). Not read on Debian.
+    type: path
+    default: /etc/sysconfig/kdump
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - crashdump.kdump.platform
@@ -109,6 +126,11 @@ EXAMPLES = r'''
   register: vmcores
   failed_when: vmcores.complete_count != 1
 
+- name: Record the outcome with what the test covered, for crashdump.kdump.kdump_info's proof
+  crashdump.kdump.capture_proof:
+    outcome: "{{ vmcores.outcome }}"
+    marker: "{{ crash.marker }}"
+
 - name: Use kdumpctl test, which also records the result for kdumpctl status
   crashdump.kdump.kdump_crash:
     confirm: true
@@ -125,11 +147,25 @@ triggered:
   returned: always
   type: bool
 marker:
-  description: The marker written before the crash (in check mode, the one that would be written).
+  description:
+    - The marker written before the crash (in check mode, the one that would be written).
+    - C(covered) is the host state the test covers - C(kernel_release); C(config_digest) (C(sha256) over all
+      files, null when a file could not be read, and C(files), each C(path), C(sha256) and C(missing), a missing
+      file having a null C(sha256)); C(reserved_bytes) (C(/sys/kernel/kexec_crash_size)); C(memory_bytes) and
+      C(memory_source) (the top-level System RAM of C(/proc/iomem), else the online blocks of
+      C(/sys/devices/system/memory); never C(MemTotal), which moves with the reservation); C(target) (C(type),
+      C(location), C(path)). A value that could not be read is null.
+    - Markers of version 1 (before C(covered) existed) are still read by every module.
   returned: always
   type: dict
-  sample: {"version": 1, "boot_id": "0b3c...", "triggered_at": 1769424000.0, "trigger_delay": 5,
-           "method": "sysrq", "dump_path": "/var/crash", "capture_dirs": ["202601261040"]}
+  sample: {"version": 2, "boot_id": "0b3c...", "triggered_at": 1769424000.0, "trigger_delay": 5,
+           "method": "sysrq", "dump_path": "/var/crash", "capture_dirs": ["202601261040"],
+           "covered": {"kernel_release": "6.1.0-28-amd64",
+                       "config_digest": {"sha256": "5d1c...", "files": [{"path": "/etc/default/kdump-tools",
+                                                                         "sha256": "9a0f...", "missing": false}]},
+                       "reserved_bytes": 268435456, "memory_bytes": 2146954240,
+                       "memory_source": "/proc/iomem System RAM",
+                       "target": {"type": "local", "location": null, "path": "/var/crash"}}}
 marker_path:
   description: Where the marker is (or would be) written.
   returned: always
@@ -192,6 +228,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof import read_covered_state
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
     MARKER_PATH,
     MarkerError,
@@ -227,10 +264,12 @@ ARGUMENT_SPEC = dict(
     method=dict(type='str', default='sysrq', choices=['sysrq', 'kdumpctl_test']),
     delay=dict(type='int', default=5),
     min_free_bytes=dict(type='int'),
+    target_free_bytes=dict(type='int'),
     skip_space_check=dict(type='bool', default=False),
     path=dict(type='path'),
     marker_path=dict(type='path', default=MARKER_PATH),
     config_file=dict(type='path'),
+    sysconfig_file=dict(type='path', default='/etc/sysconfig/kdump'),
     platform=PLATFORM_ARGUMENT_SPEC,
 )
 DELAY_RANGE = (1, 300)
@@ -253,6 +292,13 @@ def check_params(params):
     if params['min_free_bytes'] is not None and params['min_free_bytes'] < 0:
         raise Refusal('bad_parameter', 'min_free_bytes: %d is negative; allowed: 0 or more bytes'
                       % params['min_free_bytes'])
+    if params['target_free_bytes'] is not None:
+        if params['target_free_bytes'] < 0:
+            raise Refusal('bad_parameter', 'target_free_bytes: %d is negative; allowed: 0 or more bytes'
+                          % params['target_free_bytes'])
+        if params['skip_space_check']:
+            raise Refusal('bad_parameter', 'target_free_bytes and skip_space_check exclude each other; allowed: '
+                                           'one of them')
 
 
 def check_not_pending(marker_path, boot_id):
@@ -295,20 +341,25 @@ def check_space(module, target, dump_dir):
     params = module.params
     if params['skip_space_check']:
         return None, None, None
-    if dump_dir is None:
+    measured = params['target_free_bytes']
+    if measured is not None:
+        where = 'the %s target %s' % (target['type'], target['location'] or target['path'])
+    elif dump_dir is None:
         raise Refusal('space_unknown',
                       'dumps go to %s target %s: free space cannot be checked on this host; check the target '
                       'and set skip_space_check: true' % (target['type'], target['location'] or target['path']))
+    else:
+        where = dump_dir
     expected, source = expected_dump_bytes(run_mem_usage(module), read_system_ram()[0], target['dump_level'])
-    free = free_bytes(dump_dir)
+    free = measured if measured is not None else free_bytes(dump_dir)
     enough, needed = space_check(free, expected, params['min_free_bytes'])
     if enough is None:
         raise Refusal('space_unknown',
                       'cannot tell whether %s has room for the dump (free %s, needed %s); set min_free_bytes '
-                      'or skip_space_check' % (dump_dir, free, needed))
+                      'or skip_space_check' % (where, free, needed))
     if not enough:
         raise Refusal('no_space', '%s has %d bytes free but the dump needs up to %d (%s); free space there or set '
-                      'min_free_bytes' % (dump_dir, free, needed,
+                      'min_free_bytes' % (where, free, needed,
                                           'min_free_bytes' if params['min_free_bytes'] is not None else source))
     return free, expected, source
 
@@ -357,7 +408,9 @@ def main():
         module.warn(warning)
     dump_dir = checked['dump_dir']
     existing = [entry['name'] for entry in list_capture_dirs(dump_dir)] if dump_dir else []
-    marker = build_marker(checked['boot_id'], time.time(), params['delay'], params['method'], dump_dir, existing)
+    covered = read_covered_state(checked['platform'].family, checked['target'], params['sysconfig_file'])
+    marker = build_marker(checked['boot_id'], time.time(), params['delay'], params['method'], dump_dir, existing,
+                          covered=covered)
     result = dict(changed=True, triggered=False, marker=marker, marker_path=params['marker_path'],
                   method=params['method'], dump_path=dump_dir, free_bytes=checked['free_bytes'],
                   expected_dump_bytes=checked['expected_dump_bytes'], expected_source=checked['expected_source'],

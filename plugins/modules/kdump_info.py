@@ -23,6 +23,9 @@ description:
   - RV(containment) says whether a failed capture brings the host back by itself - a C(panic=) on the capture
     kernel's command line, a failure action that reboots, and a hardware watchdog that keeps running in the
     capture kernel.
+  - RV(proof) says whether the last complete crash test, as M(crashdump.kdump.capture_proof) recorded it, still
+    covers the host as it is now - same kernel, same kdump configuration files (byte for byte), same reservation,
+    same RAM, same dump target.
 options:
   estimate_dump_size:
     description:
@@ -36,7 +39,7 @@ options:
   sysconfig_file:
     description:
       - RHEL family file holding the capture kernel command line variables (C(KDUMP_COMMANDLINE_APPEND)), read for
-        RV(containment.capture_panic).
+        RV(containment.capture_panic) and digested with O(config_file) for RV(proof).
     type: path
     default: /etc/sysconfig/kdump
 extends_documentation_fragment:
@@ -53,6 +56,7 @@ attributes:
 seealso:
   - module: crashdump.kdump.kdump_service
   - module: crashdump.kdump.vmcore_info
+  - module: crashdump.kdump.capture_proof
 '''
 
 EXAMPLES = r'''
@@ -64,6 +68,11 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ inventory_hostname }}: not operational ({{ kdump.crashkernel.reserved_bytes }} bytes reserved)"
   when: not kdump.operational
+
+- name: Show hosts whose last complete crash test no longer covers them
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }}: {{ kdump.proof.status }} - {{ kdump.proof.detail }}"
+  when: kdump.proof.status != 'current'
 
 - name: Show hosts that would hang after a failed capture
   ansible.builtin.debug:
@@ -133,10 +142,64 @@ last_test:
   type: dict
 test_marker:
   description:
-    - State of the marker of M(crashdump.kdump.kdump_crash) - C(none), C(pending) (a crash is scheduled in
-      this boot) or C(completed) (the host rebooted since).
+    - State of the marker of M(crashdump.kdump.kdump_crash) - C(none) (no crash test was started), C(pending)
+      (a crash is scheduled in this boot), C(completed) (the host rebooted since; whether that test's outcome was
+      recorded is RV(proof.unrecorded_test)) or C(unreadable) (the marker file cannot be read or is not a marker).
   returned: always
   type: str
+  sample: completed
+proof:
+  description:
+    - Whether a complete crash test proves capture for the host as it is now, from the proof file
+      M(crashdump.kdump.capture_proof) writes (C(/var/lib/crashdump-kdump/capture-proof.json)).
+    - Any byte changed in a kdump configuration file counts, a comment too - a digest cannot tell what the tools
+      make of a change, so such a change asks for a new test.
+  returned: always
+  type: dict
+  contains:
+    status:
+      description:
+        - C(current) - the last complete test covers the host as it is now; C(stale) - something changed since
+          (RV(proof.reasons)); C(missing) - no complete test is recorded (never proven, or the proof file cannot
+          be read, then RV(proof.detail) says why).
+      type: str
+      sample: stale
+    reasons:
+      description:
+        - What changed since the last complete test, each C(what) - C(kernel) (release), C(configuration)
+          (combined digest; C(files) lists the paths that changed, appeared or disappeared), C(reservation)
+          (C(/sys/kernel/kexec_crash_size) bytes), C(memory) (bytes of RAM, compared only when counted the same
+          way), C(target) (C(type), C(location), C(path)) - with C(then) and C(now). A value that cannot be read
+          now or could not then is not counted as a change. Empty unless RV(proof.status) is C(stale).
+      type: list
+      elements: dict
+      sample: [{"what": "kernel", "then": "6.1.0-27-amd64", "now": "6.1.0-28-amd64"},
+               {"what": "configuration", "then": "5d1c...", "now": "e3b0...", "files": ["/etc/default/kdump-tools"]}]
+    detail:
+      description: One sentence saying the same in words.
+      type: str
+      sample: "the complete crash test of 2026-01-26T10:40:00Z no longer covers this host: the kernel changed
+        (6.1.0-27-amd64, now 6.1.0-28-amd64)"
+    tested_at:
+      description: When the last complete test crashed the host (ISO 8601 UTC); null when RV(proof.status) is C(missing).
+      type: str
+      sample: "2026-01-26T10:40:00Z"
+    dump:
+      description: The dump of the last complete test; null when RV(proof.status) is C(missing).
+      type: str
+    last_test:
+      description:
+        - The most recently recorded test, whatever its outcome - C(outcome), C(complete), C(dump), C(detail),
+          C(tested_at); null when none was recorded.
+      type: dict
+      sample: {"outcome": "incomplete", "complete": false, "dump": "/var/crash/202601261040/dump-incomplete",
+               "detail": "the capture in /var/crash/202601261040 is incomplete: ...",
+               "tested_at": "2026-01-26T10:40:00Z"}
+    unrecorded_test:
+      description:
+        - True when the marker of M(crashdump.kdump.kdump_crash) is of a test crash that happened (RV(test_marker)
+          is C(completed)) but its outcome was not recorded, so RV(proof.last_test) is older than the last test.
+      type: bool
 containment:
   description:
     - Whether a failed capture brings the host back by itself, as three safeguards. Each has C(in_place)
@@ -197,8 +260,16 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture_containmen
     read_watchdogs,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof import (
+    PROOF_PATH,
+    ProofError,
+    assess_proof,
+    parse_proof,
+    read_covered_state,
+)
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+    MARKER_UNREADABLE,
     MarkerError,
     marker_state,
     read_boot_id,
@@ -303,11 +374,30 @@ def containment_facts(module, platform, config_file):
         watchdogs=read_watchdogs(WATCHDOG_CLASS_DIR))
 
 
-def test_marker_state():
+def read_test_marker():
+    """``(marker, state)`` of kdump_crash's marker; ``(None, 'unreadable')`` when it cannot be read."""
     try:
-        return marker_state(read_marker(), read_boot_id())
+        marker = read_marker()
+        return marker, marker_state(marker, read_boot_id())
     except (MarkerError, IOError, OSError):
-        return 'unreadable'
+        return None, MARKER_UNREADABLE
+
+
+def test_marker_state():
+    return read_test_marker()[1]
+
+
+def proof_facts(module, platform, target, reserved_bytes):
+    """``proof``: the recorded proof against the host as it is now (see capture_proof)."""
+    marker, state = read_test_marker()
+    now = read_covered_state(platform.family, target, module.params['sysconfig_file'], reserved_bytes)
+    try:
+        record = parse_proof(read_text(PROOF_PATH), PROOF_PATH)
+    except (ProofError, IOError, OSError) as error:
+        facts = assess_proof(None, now, marker, state)
+        facts['detail'] = 'no proof can be told: %s' % error
+        return facts
+    return assess_proof(record, now, marker, state)
 
 
 def main():
@@ -335,6 +425,7 @@ def main():
         vmcores=summarize(dumps),
         last_test=last_test(target['local_dir']),
         test_marker=test_marker_state(),
+        proof=proof_facts(module, platform, target, service['reserved_bytes']),
         containment=containment_facts(module, platform, target['config_file']),
     )
     if service['operational'] is None:

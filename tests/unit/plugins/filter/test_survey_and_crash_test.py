@@ -57,6 +57,11 @@ def test_failure_before_the_crash_is_an_error_with_the_message():
     assert record['outcome'] == 'error' and 'dump user missing' in record['detail'] and not record['complete']
 
 
+def test_a_judging_module_failing_with_its_verdict_keeps_it():
+    verdict = {'outcome': 'not_crashed', 'complete': False, 'detail': 'same boot', 'dump': None}
+    assert crash_test_failure({'changed': True}, {'elapsed': 70}, {'msg': 'x', 'outcome': verdict}, 900) == verdict
+
+
 def test_kdump_crash_failing_without_outcome_is_an_error():
     record = crash_test_failure({'failed': True, 'msg': 'boom'}, None, None, 900)
     assert record['outcome'] == 'error' and 'boom' in record['detail']

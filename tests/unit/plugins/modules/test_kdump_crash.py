@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 
@@ -13,6 +14,7 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.crashdump.kdump.plugins.module_utils import capture_proof
 from ansible_collections.crashdump.kdump.plugins.modules import kdump_crash
 
 BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'
@@ -52,6 +54,9 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setattr(kdump_crash, 'read_crash_loaded', lambda: host.loaded)
     monkeypatch.setattr(kdump_crash, 'read_system_ram', lambda: (2 * GIB, 'test'))
     monkeypatch.setattr(kdump_crash, 'free_bytes', lambda path: host.free)
+    monkeypatch.setattr(capture_proof, 'kernel_release', lambda: '6.1.0-28-amd64')
+    monkeypatch.setattr(capture_proof, 'read_crash_size', lambda: (256 << 20, None))
+    monkeypatch.setattr(capture_proof, 'read_machine_memory', lambda: (2146954240, '/proc/iomem System RAM'))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                         lambda self, name, required=False, opt_dirs=None: host.binaries.get(name))
 
@@ -226,6 +231,26 @@ def test_remote_target_needs_skip_space_check(run_module, host):
     assert result['marker']['capture_dirs'] == [] and result['free_bytes'] is None
 
 
+def test_remote_target_compares_with_the_servers_free_space(run_module, host):
+    host.defaults.write_text(u'USE_KDUMP=1\nSSH="kdump@dump.example.com"\n')
+    result, failed = run_module(kdump_crash.main, host.args(target_free_bytes=100 * (1 << 20)))
+    assert failed and result['refusal'] == 'no_space'
+    assert 'the ssh target kdump@dump.example.com has 104857600 bytes free' in result['msg']
+    assert_untouched(host)
+    result, failed = run_module(kdump_crash.main, host.args(target_free_bytes=10 * GIB))
+    assert not failed and result['triggered'] and result['free_bytes'] == 10 * GIB
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(target_free_bytes=-1), 'target_free_bytes: -1 is negative'),
+    (dict(target_free_bytes=1, skip_space_check=True), 'target_free_bytes and skip_space_check exclude each other'),
+])
+def test_bad_target_free_bytes_is_refused(run_module, host, extra, message):
+    result, failed = run_module(kdump_crash.main, host.args(**extra))
+    assert failed and message in result['msg']
+    assert_untouched(host)
+
+
 def test_scheduling_failure_removes_the_marker(run_module, host):
     host.command_rc = 1
     result, failed = run_module(kdump_crash.main, host.args())
@@ -253,3 +278,49 @@ def test_kdumpctl_test_on_el10_runs_kdumpctl_test_force(run_module, host, tmp_pa
     (command,) = host.commands
     assert command[-4:] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; exec "$0" test --force',
                             '/usr/bin/kdumpctl']
+
+
+def test_marker_records_what_the_test_covers(run_module, host):
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and result['marker']['version'] == 2
+    covered = result['marker']['covered']
+    defaults_sha256 = hashlib.sha256(host.defaults.read_bytes()).hexdigest()
+    assert covered['config_digest']['files'] == [{'path': str(host.defaults), 'sha256': defaults_sha256,
+                                                  'missing': False}]
+    assert len(covered['config_digest']['sha256']) == 64
+    assert dict((key, value) for key, value in covered.items() if key != 'config_digest') == {
+        'kernel_release': '6.1.0-28-amd64', 'reserved_bytes': 256 << 20, 'memory_bytes': 2146954240,
+        'memory_source': '/proc/iomem System RAM',
+        'target': {'type': 'local', 'location': None, 'path': str(host.crash_dir)}}
+    with open(str(host.marker_path)) as handle:
+        assert json.load(handle)['covered'] == covered
+
+
+def test_check_mode_marker_records_the_same_covered_state(run_module, host):
+    checked, failed = run_module(kdump_crash.main, host.args(), check_mode=True)
+    assert not failed and not host.marker_path.exists()
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and checked['marker']['covered'] == result['marker']['covered']
+
+
+def test_el9_marker_digests_kdump_conf_and_sysconfig(run_module, host, tmp_path, fixture_text):
+    conf = tmp_path / 'kdump.conf'
+    conf.write_text(fixture_text('el9_kdump.conf').replace(u'path /var/crash', u'path %s' % host.crash_dir))
+    sysconfig = tmp_path / 'sysconfig_kdump'
+    sysconfig.write_text(fixture_text('el9_sysconfig_kdump'))
+    result, failed = run_module(kdump_crash.main, host.args(platform='el9', config_file=str(conf),
+                                                            sysconfig_file=str(sysconfig)))
+    assert not failed
+    files = result['marker']['covered']['config_digest']['files']
+    assert [(entry['path'], entry['missing']) for entry in files] == [(str(conf), False), (str(sysconfig), False)]
+    assert files[1]['sha256'] == hashlib.sha256(sysconfig.read_bytes()).hexdigest()
+
+
+def test_missing_sysconfig_is_recorded_as_missing(run_module, host, tmp_path):
+    conf = tmp_path / 'kdump.conf'
+    conf.write_text(u'path %s\ncore_collector makedumpfile -l --message-level 7 -d 31\n' % host.crash_dir)
+    result, failed = run_module(kdump_crash.main, host.args(platform='el9', config_file=str(conf),
+                                                            sysconfig_file=str(tmp_path / 'absent')))
+    assert not failed
+    assert result['marker']['covered']['config_digest']['files'][1] == {
+        'path': str(tmp_path / 'absent'), 'sha256': None, 'missing': True}
