@@ -21,7 +21,7 @@ The client may write only into its own capture directories
 it, ``YYYYMMDDHHMM`` as Debian kdump-tools writes it; the tag must be
 followed by ``-`` and a whole stamp, so tag ``192.0.2.1`` never owns
 ``192.0.2.10-...``).  Paths are absolute and spelled plainly: no ``.`` or
-``..`` components, no empty components (``//``), at most one trailing ``/``
+``..`` components (repeated slashes count as one, as in every POSIX path), a trailing ``/``
 on a directory, only the characters ``A-Z a-z 0-9 _ . + - , : = @ %``; no
 existing entry between the root and the file may be a symbolic link (checked
 with ``lstat`` and enforced with ``O_NOFOLLOW`` relative to directory
@@ -239,6 +239,9 @@ def split_words(text):
     return words
 
 
+_SLASHES = re.compile(r'/{2,}')
+
+
 def locate(path, root, tag):
     """The ``Location`` of ``path`` for this client, or ``Denied``.
 
@@ -251,6 +254,9 @@ def locate(path, root, tag):
         raise Denied('%s is not an absolute path' % path)
     if path == '/':
         raise Denied('/ is outside the dump root %s' % root)
+    # A dump path configured with a trailing slash makes kdump send
+    # ROOT//TAG-STAMP: repeated slashes name the same file, so fold them.
+    path = _SLASHES.sub('/', path)
     trailing_slash = path.endswith('/')
     plain = path[:-1] if trailing_slash else path
     components = plain.split('/')[1:]

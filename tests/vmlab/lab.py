@@ -805,10 +805,13 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     if args.host:
         print(json.dumps({}))
         return 0
-    inventory = fleet.inventory()["all"]["children"][GROUP]
-    hostvars = inventory["hosts"]
-    print(json.dumps({GROUP: {"hosts": sorted(hostvars)},
-                      "_meta": {"hostvars": hostvars}}, indent=2))
+    groups = fleet.inventory()["all"]["children"]
+    listing: dict = {"_meta": {"hostvars": {}}}
+    for group, members in groups.items():
+        # In fleet order, so groups['kdump_lab'][0] is the first guest booted.
+        listing[group] = {"hosts": list(members["hosts"])}
+        listing["_meta"]["hostvars"].update(members["hosts"])
+    print(json.dumps(listing, indent=2))
     return 0
 
 

@@ -132,6 +132,9 @@ CASES = [
      ('file', DEB2 + '/vmcore-incomplete', DUMP)),
     ('deb-mv-dump', TAG, 'mv ROOT/%s/dmesg.202601011200 ROOT/%s/dump.202601011200' % (DEB, DEB), b'',
      ('file', DEB + '/dump.202601011200', b'own dmesg\n')),
+    # a dump path configured with a trailing slash: kdump sends ROOT//TAG-STAMP
+    ('trailing-slash-path-mkdir', TAG, 'mkdir -p ROOT//%s-202601011205' % TAG, b'', ('dir', '%s-202601011205' % TAG)),
+    ('trailing-slash-path-dd', TAG, 'dd of=ROOT//%s/dump-incomplete' % DEB, DUMP, ('file', DEB + '/dump-incomplete', DUMP)),
     ('hostname-tag-mkdir', HOST, 'mkdir -p ROOT/%s-202601011205' % HOST, b'', ('dir', '%s-202601011205' % HOST)),
     ('hostname-tag-dd', HOST, 'dd of=ROOT/%s-202601011200/dump-incomplete' % HOST, DUMP,
      ('file', '%s-202601011200/dump-incomplete' % HOST, DUMP)),
@@ -186,7 +189,7 @@ CASES = [
     ('write-outside-root', TAG, 'dd of=/etc/passwd', b'x', None),
     ('dotdot-escape', TAG, 'dd of=ROOT/%s/../%s/dump.202601011200' % (DEB, OTHER_DEB), b'x', None),
     ('dotdot-out-of-root', TAG, 'mkdir -p ROOT/../../etc/%s-202601011205' % TAG, b'', None),
-    ('double-slash', TAG, 'dd of=ROOT//%s/dump-incomplete' % DEB, b'x', None),
+    ('double-slash-into-another-client', TAG, 'dd of=ROOT//%s/dump-incomplete' % OTHER_DEB, b'x', None),
     ('dot-component', TAG, 'dd of=ROOT/./%s/dump-incomplete' % DEB, b'x', None),
     ('subdirectory', TAG, 'mkdir -p ROOT/%s/sub' % DEB, b'', None),
     ('symlinked-capture-dir', TAG, 'dd of=ROOT/%s-202601011300/dump.202601011200' % TAG, b'x', None),
