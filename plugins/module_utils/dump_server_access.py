@@ -335,7 +335,13 @@ def _lstat(path):
 def _make_parents(path):
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        os.makedirs(parent, PARENT_MODE)
+        try:
+            os.makedirs(parent, PARENT_MODE)
+        except OSError as error:
+            # Many clients are set up on one server at once: another run may
+            # have made it between the check and here.
+            if error.errno != errno.EEXIST or not os.path.isdir(parent):
+                raise
 
 
 def _fix_directory(path, uid, gid, mode):
