@@ -52,6 +52,20 @@ def crash_outcome(outcome, detail, dump=None):
         raise AnsibleFilterError(str(error))
 
 
+NOT_TESTED_DETAIL = 'no crash test ran (failure budget spent, or the host was unreachable)'
+
+
+def crash_test_outcomes(hosts, hostvars):
+    """``{host: outcome record}`` for every host of the run: the host's
+    ``kdump_crash_test_result``, or ``not_tested`` when it has none."""
+    outcomes = {}
+    for host in hosts:
+        record = hostvars[host].get('kdump_crash_test_result') if host in hostvars else None
+        outcomes[host] = dict(record) if isinstance(record, dict) else caller_outcome('not_tested', NOT_TESTED_DETAIL)
+    return outcomes
+
+
 class FilterModule(object):
     def filters(self):
-        return {'crash_test_failure': crash_test_failure, 'crash_outcome': crash_outcome}
+        return {'crash_test_failure': crash_test_failure, 'crash_outcome': crash_outcome,
+                'crash_test_outcomes': crash_test_outcomes}

@@ -68,6 +68,17 @@ def report_table(report):
     return text_table(rows)
 
 
+def report_rows(hosts, hostvars):
+    """``{host: kdump_report_row}`` for every host of the run; ``{'unreachable': True}``
+    for a host that has no row (it did not answer)."""
+    rows = {}
+    for host in hosts:
+        row = hostvars[host].get('kdump_report_row') if host in hostvars else None
+        rows[host] = dict(row) if isinstance(row, dict) else {'unreachable': True}
+    return rows
+
+
 class FilterModule(object):
     def filters(self):
-        return {'text_table': text_table, 'capture_table': capture_table, 'report_table': report_table}
+        return {'text_table': text_table, 'capture_table': capture_table, 'report_table': report_table,
+                'report_rows': report_rows}

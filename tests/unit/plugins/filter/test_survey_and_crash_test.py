@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.crashdump.kdump.plugins.filter.crash_test import crash_outcome, crash_test_failure
+from ansible_collections.crashdump.kdump.plugins.filter.crash_test import crash_outcome, crash_test_failure, crash_test_outcomes
 from ansible_collections.crashdump.kdump.plugins.filter.survey import survey_int
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import OUTCOMES
 
@@ -75,3 +75,11 @@ def test_current_counts_as_proven_and_unknown_names_fail():
     with pytest.raises(AnsibleFilterError):
         crash_outcome('skipped', 'no such outcome')
     assert set(['current', 'not_tested', 'error']) <= set(OUTCOMES)
+
+
+def test_outcomes_of_the_run_default_to_not_tested():
+    hostvars = {'web1': {'kdump_crash_test_result': {'outcome': 'complete', 'complete': True, 'dump': '/d', 'detail': 'ok'}},
+                'web2': {}}
+    outcomes = crash_test_outcomes(['web1', 'web2', 'gone'], hostvars)
+    assert outcomes['web1']['outcome'] == 'complete'
+    assert outcomes['web2']['outcome'] == 'not_tested' and outcomes['gone']['outcome'] == 'not_tested'

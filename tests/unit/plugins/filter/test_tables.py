@@ -4,7 +4,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.crashdump.kdump.plugins.filter.tables import capture_table, human_bytes, report_table, text_table
+from ansible_collections.crashdump.kdump.plugins.filter.tables import capture_table, human_bytes, report_rows, report_table, text_table
 
 
 def test_columns_are_padded_to_the_widest_cell_and_lines_have_no_trailing_blanks():
@@ -43,3 +43,8 @@ def test_two_hundred_hosts_render_one_line_each():
                                     'last_test': 'complete', 'proof': 'current', 'proof_reasons': ''}) for i in range(200))
     lines = report_table(report)
     assert len(lines) == 201 and len(set(len(line) for line in lines[1:])) == 1
+
+
+def test_report_rows_mark_hosts_without_a_row_unreachable():
+    rows = report_rows(['web1', 'web2'], {'web1': {'kdump_report_row': {'family': 'el9'}}, 'web2': {}})
+    assert rows == {'web1': {'family': 'el9'}, 'web2': {'unreachable': True}}
