@@ -260,8 +260,9 @@ def receiver_script():
     source = loader.get_source(ssh_receiver.__name__) if loader is not None and hasattr(loader, 'get_source') else None
     if source is None:
         with open(ssh_receiver.__file__, 'rb') as handle:
-            source = handle.read().decode('utf-8')
-    return to_bytes('#!%s\n%s' % (sys.executable, source))
+            source = handle.read()
+    # Some loaders (ansible-core's collection loader) hand the source as bytes.
+    return b'#!' + to_bytes(sys.executable) + b'\n' + to_bytes(source)
 
 
 def server_host_keys():
