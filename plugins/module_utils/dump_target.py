@@ -58,6 +58,8 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file im
 # The collector kdumpctl's capture uses when kdump.conf has no core_collector line.
 RHEL_DEFAULT_COLLECTOR = 'makedumpfile -l --message-level 7 -d 31'
 _DUMP_LEVEL = re.compile(r'(?:^|\s)-d\s*(\d+)')
+
+
 def dump_level_of(collector):
     """The (first) ``-d`` level of a makedumpfile command line, or None."""
     match = _DUMP_LEVEL.search(collector or '')

@@ -34,7 +34,7 @@ class Host(object):
         self.defaults.write_text(u'USE_KDUMP=1\n')
         self.commands = []
 
-    def run_command(self, module, args, **_kwargs):
+    def run_command(self, args, **_kwargs):
         self.commands.append(list(args))
         if args[0].endswith('ssh-keygen'):
             path = args[args.index('-f') + 1]
@@ -53,7 +53,7 @@ class Host(object):
 @pytest.fixture
 def host(tmp_path, monkeypatch):
     state = Host(tmp_path)
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, args, **kw: state.run_command(self, args, **kw))
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda module, args, **kw: state.run_command(args, **kw))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: '/usr/bin/' + name)
     monkeypatch.setattr(socket, 'gethostname', lambda: 'bookworm1')
     monkeypatch.setattr(socket, 'getaddrinfo', lambda host, port, *a: [(socket.AF_INET, socket.SOCK_STREAM, 6, '', ('192.168.77.12', port))])
