@@ -140,9 +140,11 @@ def check_client_address(value):
     return value
 
 
-def split_options(text):
-    """The options of an ``authorized_keys`` option list, split at commas outside quotes."""
-    options = []
+def _split_outside_quotes(text, separators):
+    """``text`` split at any of ``separators`` outside double quotes (a
+    backslash escapes inside quotes, as sshd reads them); returns the parts and
+    whether a quote was left open."""
+    parts = []
     current = []
     quoted = False
     escaped = False
@@ -153,14 +155,20 @@ def split_options(text):
             escaped = True
         elif char == '"':
             quoted = not quoted
-        elif char == ',' and not quoted:
-            options.append(''.join(current))
+        elif char in separators and not quoted:
+            parts.append(''.join(current))
             current = []
             continue
         current.append(char)
-    if quoted:
+    parts.append(''.join(current))
+    return parts, quoted
+
+
+def split_options(text):
+    """The options of an ``authorized_keys`` option list, split at commas outside quotes."""
+    options, open_quote = _split_outside_quotes(text, ',')
+    if open_quote:
         raise ValueError('%r has an unterminated quote' % text)
-    options.append(''.join(current))
     return options
 
 
@@ -245,26 +253,7 @@ def validate(params):
 
 def _split_line(line):
     """The blank-separated fields of an ``authorized_keys`` line, blanks inside double quotes kept."""
-    fields = []
-    current = []
-    quoted = False
-    escaped = False
-    for char in line:
-        if escaped:
-            escaped = False
-        elif char == '\\' and quoted:
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char in ' \t' and not quoted:
-            if current:
-                fields.append(''.join(current))
-                current = []
-            continue
-        current.append(char)
-    if current:
-        fields.append(''.join(current))
-    return fields
+    return [field for field in _split_outside_quotes(line, ' \t')[0] if field]
 
 
 def key_blob_of_line(line):

@@ -113,3 +113,13 @@ def read_dump_target(platform, config_file=None):
         summary = summarize_rhel(read_text(config_file), _mounts())
     summary['config_file'] = config_file
     return summary
+
+
+def configured_local_dir(platform, config_file=None):
+    """``(directory, None)`` for the local directory the kdump configuration
+    saves captures in, or ``(None, why)`` when the captures go elsewhere."""
+    target = read_dump_target(platform, config_file)
+    if target['local_dir'] is None:
+        return None, 'dumps go to %s target %s (%s), not to a directory on this host' % (
+            target['type'], target['location'] or target['path'], target['config_file'])
+    return target['local_dir'], None

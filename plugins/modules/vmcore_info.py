@@ -313,7 +313,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
     validate_marker,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import classify_outcome
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import configured_local_dir
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
@@ -339,11 +339,10 @@ def dump_path(module):
         platform = probe_platform(module, module.params['platform'])
     except PlatformError as error:
         module.fail_json(msg='%s; or give path' % error)
-    target = read_dump_target(platform, module.params['config_file'])
-    if target['local_dir'] is None:
-        module.fail_json(msg='dumps go to %s target %s, which is not a directory on this host; give path'
-                             % (target['type'], target['location'] or target['path']))
-    return target['local_dir']
+    directory, why_not = configured_local_dir(platform, module.params['config_file'])
+    if directory is None:
+        module.fail_json(msg='%s; give path' % why_not)
+    return directory
 
 
 def stored_marker():

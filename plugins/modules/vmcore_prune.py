@@ -258,7 +258,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture_retention 
     recheck_deletable,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import configured_local_dir
 from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
@@ -299,11 +299,8 @@ def configured_dump_dir(module):
         platform = probe_platform(module, module.params['platform'])
     except PlatformError as error:
         module.fail_json(msg='%s; or give path and force_path: true' % error)
-    target = read_dump_target(platform, module.params['config_file'])
-    if target['local_dir'] is None:
-        where = '%s target %s' % (target['type'], target['location'] or target['path'])
-        return None, 'dumps go to %s (%s), not to a directory on this host' % (where, target['config_file'])
-    return target['local_dir'], '%s (from %s)' % (target['local_dir'], target['config_file'])
+    directory, why_not = configured_local_dir(platform, module.params['config_file'])
+    return directory, why_not or directory
 
 
 def dump_path(module):
