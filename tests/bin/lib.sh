@@ -134,3 +134,32 @@ checkout_collections_path() {
     ln -s "$REPO_ROOT" "$base/ansible_collections/crashdump/kdump"
     printf '%s\n' "$base"
 }
+
+# The files of the working tree, as git sees them (tracked and
+# untracked-but-not-ignored, deleted ones left out), as a tar stream.
+working_tree_tar() {
+    (
+        cd "$REPO_ROOT" || exit 1
+        git ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' file; do
+                if [ -e "$file" ] || [ -L "$file" ]; then printf '%s\0' "$file"; fi
+            done |
+            tar --null -T - -cf -
+    )
+}
+
+# A git clone of the checkout's HEAD in DIR (the way a user gets the
+# collection from its repository). When the working tree differs from HEAD,
+# its state is committed on top inside the clone, so what gets installed is
+# what the other checks test.
+clone_checkout() {
+    local dest=$1
+    git clone --quiet --no-hardlinks "file://$REPO_ROOT" "$dest"
+    if [ -n "$(cd "$REPO_ROOT" && git status --porcelain --untracked-files=normal)" ]; then
+        log "the working tree differs from HEAD: the clone gets those changes as one more commit"
+        (cd "$dest" && git ls-files -z | xargs -0 rm -f --)
+        working_tree_tar | tar -C "$dest" -xf -
+        (cd "$dest" && git add -A && git -c user.name=check -c user.email=check@localhost \
+            commit --quiet --allow-empty -m "working tree of the checkout")
+    fi
+}
