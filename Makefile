@@ -24,9 +24,10 @@ docs-site:
 lab: venv
 	PATH="$(CURDIR)/.venv/core-latest/bin:$$PATH" tests/vmlab/main-job --count $(or $(N),1)
 
-## bench: speed benchmarks (module CPU cost, VM step timings)
+## bench: speed benchmarks (module CPU cost, fleet summaries over 200 hosts, VM step timings)
 bench: venv
 	.venv/core-latest/bin/python tests/benchmarks/kdump_conf_noop.py
+	PATH="$(CURDIR)/.venv/core-latest/bin:$$PATH" .venv/core-latest/bin/python tests/benchmarks/summary_200_hosts.py
 	PATH="$(CURDIR)/.venv/core-latest/bin:$$PATH" tests/vmlab/benchmark
 
 clean:
