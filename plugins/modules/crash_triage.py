@@ -208,6 +208,10 @@ captures:
     kernel_release_source:
       description: C(dump), C(dmesg) or null (not known).
       type: str
+    dmesg_file:
+      description: Path of the kernel log the capture saved, null when it saved none.
+      type: str
+      sample: /var/crash/202601261040/dmesg.202601261040
     dmesg_source:
       description:
         - C(file) - the log the capture saved (RV(captures[].dmesg_file)); C(extracted) - read from the dump with
@@ -220,16 +224,50 @@ captures:
       description:
         - The crash signature of the log, null when there is no log or it shows no crash report
           (RV(captures[].signature_reason)).
-        - C(kind) (C(sysrq), C(oom), C(hung_task), C(soft_lockup), C(hard_lockup), C(nmi), C(null_pointer),
-          C(page_fault), C(gpf), C(bug_on), C(bug), C(warning), C(oops), C(panic)), C(reason) (normalised, so two
-          occurrences of one bug read the same), C(function), C(module), C(taint), C(oot_modules), C(arch),
-          C(line) (the report line it was read from), C(title) and C(id) (12 hex digits from kind, reason and
-          function).
       type: dict
-      sample: {"kind": "null_pointer", "reason": "kernel NULL pointer dereference", "function": "aq_ring_rx_fill",
-               "module": "atlantic", "taint": "POE", "oot_modules": [], "arch": "x86_64",
-               "line": "BUG: kernel NULL pointer dereference, address: 0000000000000000",
-               "title": "kernel NULL pointer dereference in aq_ring_rx_fill", "id": "5b0e7a1c2d3f"}
+      contains:
+        id:
+          description: 12 hex digits from kind, reason and function - the same for one bug on every host.
+          type: str
+          sample: 5b0e7a1c2d3f
+        kind:
+          description:
+            - C(sysrq), C(oom), C(hung_task), C(soft_lockup), C(hard_lockup), C(nmi), C(null_pointer), C(page_fault),
+              C(gpf), C(bug_on), C(bug), C(warning), C(oops) or C(panic).
+          type: str
+          sample: null_pointer
+        reason:
+          description: The crash reason, normalised so that two occurrences of one bug read the same.
+          type: str
+          sample: kernel NULL pointer dereference
+        function:
+          description: The faulting function, or null when the log names none.
+          type: str
+          sample: aq_ring_rx_fill
+        module:
+          description: The module of the faulting function, or null.
+          type: str
+          sample: atlantic
+        taint:
+          description: The taint letters of the crash (C(GWOE)), an empty string when not tainted, null when the log does not say.
+          type: str
+          sample: POE
+        oot_modules:
+          description: When the taint has C(O), C(P) or C(E), the modules marked so in the module list; else empty.
+          type: list
+          elements: str
+        arch:
+          description: C(x86_64), C(i386), C(arm64), C(arm), C(ppc64le), C(ppc64), C(s390x) or null, guessed from the log.
+          type: str
+          sample: x86_64
+        line:
+          description: The report line the signature was read from.
+          type: str
+          sample: "BUG: kernel NULL pointer dereference, address: 0000000000000000"
+        title:
+          description: A one-line summary for tables.
+          type: str
+          sample: kernel NULL pointer dereference in aq_ring_rx_fill
     signature_reason:
       description: Why RV(captures[].signature) is null; null when there is a signature.
       type: str
