@@ -6,7 +6,9 @@
 
 ``installed_versions(module, family)`` asks rpm or dpkg-query once and
 returns ``{package: version or None}``; the ``parse_*`` functions take the
-command output and are what the unit tests feed.
+command output and are what the unit tests feed.  ``missing_packages`` says
+what the install stage still has to install, so a configured host costs no
+package manager run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +16,13 @@ __metaclass__ = type
 
 PACKAGES = {
     'rhel': ('kexec-tools', 'kdump-utils', 'makedumpfile'),
+    'debian': ('kdump-tools', 'kexec-tools', 'makedumpfile'),
+}
+# What a host of the family needs before kdump can be configured. The RHEL
+# family needs kexec-tools and kdumpctl, which EL10 moved to kdump-utils:
+# whether kdumpctl is there is probed, never decided by a release list.
+REQUIRED = {
+    'rhel': ('kexec-tools',),
     'debian': ('kdump-tools', 'kexec-tools', 'makedumpfile'),
 }
 RPM_FORMAT = '%{NAME} %{VERSION}-%{RELEASE}\\n'
@@ -56,3 +65,16 @@ def installed_versions(module, family):
         return dict((name, None) for name in names)
     _rc, out, _err = module.run_command([dpkg_query, '-W', '-f', DPKG_FORMAT] + list(names))
     return parse_dpkg_query(out, names)
+
+
+def missing_packages(family, versions, has_tool):
+    """Names of the packages kdump still needs on a host of ``family``.
+
+    ``versions`` is ``installed_versions``' answer; ``has_tool`` whether the
+    family's tool (kdumpctl, kdump-config) is on the host.  On the RHEL
+    family a missing kdumpctl beside an installed kexec-tools means kdump-utils.
+    """
+    missing = [name for name in REQUIRED[family] if not versions.get(name)]
+    if family == 'rhel' and not has_tool and not missing:
+        missing.append('kdump-utils')
+    return missing

@@ -95,6 +95,15 @@ packages:
   returned: always
   type: dict
   sample: {"kdump-tools": "1:1.8.1", "kexec-tools": "1:2.0.25-3+b1", "makedumpfile": "1:1.7.2-1"}
+packages_missing:
+  description:
+    - The packages kdump still needs on this host - on the Debian family C(kdump-tools), C(kexec-tools) and
+      C(makedumpfile); on the RHEL family C(kexec-tools), and C(kdump-utils) when C(kdumpctl) is missing beside it.
+      Empty when nothing is left to install.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 service:
   description: The systemd unit - C(unit), C(enabled), C(active), C(masked), C(missing), C(unit_file_state).
   returned: always
@@ -288,7 +297,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.dump_space import 
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
 from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_packages import installed_versions
+from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_packages import installed_versions, missing_packages
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend import backend_for, observe
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import (
     VMCORE_CREATION_STATUS,
@@ -409,12 +418,14 @@ def main():
     backend = backend_for(platform)
     service = observe(module, backend, module.get_bin_path('systemctl', required=True))
     target = read_dump_target(platform, module.params['config_file'])
+    packages = installed_versions(module, platform.family)
     dumps = [inspect_capture(entry) for entry in list_capture_dirs(target['local_dir'])] \
         if target['local_dir'] else []
     result = dict(
         changed=False,
         platform=platform.as_dict(),
-        packages=installed_versions(module, platform.family),
+        packages=packages,
+        packages_missing=missing_packages(platform.family, packages, bool(platform.tool_path)),
         service=dict(unit=backend.unit, enabled=service['enabled'], active=service['active'],
                      masked=service['masked'], missing=service['missing'],
                      unit_file_state=service['unit_file_state']),

@@ -6,8 +6,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_packages import (
     PACKAGES,
+    missing_packages,
     parse_dpkg_query,
     parse_rpm_query,
 )
@@ -26,3 +29,16 @@ def test_dpkg_on_debian12(fixture_text):
 def test_dpkg_counts_only_installed_packages(fixture_text):
     assert parse_dpkg_query(fixture_text('kdump_status/dpkg_query.txt'), PACKAGES['debian']) == {
         'kdump-tools': '1:1.8.1', 'kexec-tools': '1:2.0.25-3+b1', 'makedumpfile': None}
+
+
+@pytest.mark.parametrize('family, versions, has_tool, missing', [
+    ('debian', {'kdump-tools': '1:1.8.1', 'kexec-tools': '1:2.0.25', 'makedumpfile': '1:1.7.2-1'}, True, []),
+    ('debian', {'kdump-tools': None, 'kexec-tools': '1:2.0.25', 'makedumpfile': None}, False,
+     ['kdump-tools', 'makedumpfile']),
+    ('rhel', {'kexec-tools': '2.0.26-8.el9', 'kdump-utils': None, 'makedumpfile': None}, True, []),
+    # EL10: kexec-tools no longer brings kdumpctl.
+    ('rhel', {'kexec-tools': '2.0.29-1.el10', 'kdump-utils': None, 'makedumpfile': None}, False, ['kdump-utils']),
+    ('rhel', {'kexec-tools': None, 'kdump-utils': None, 'makedumpfile': None}, False, ['kexec-tools']),
+])
+def test_missing_packages(family, versions, has_tool, missing):
+    assert missing_packages(family, versions, has_tool) == missing

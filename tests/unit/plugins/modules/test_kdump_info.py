@@ -95,6 +95,7 @@ def test_facts_for_a_debian_host(run_module, debian_host):
     assert result['service'] == {'unit': 'kdump-tools.service', 'enabled': True, 'active': True, 'masked': False,
                                  'missing': False, 'unit_file_state': 'enabled'}
     assert result['packages'] == {'kdump-tools': '1:1.8.1', 'kexec-tools': '1:2.0.25-3+b1', 'makedumpfile': None}
+    assert result['packages_missing'] == ['makedumpfile']
     assert result['crashkernel'] == {'configured': '256M', 'running': '256M', 'reserved_bytes': 256 << 20}
     assert result['config']['type'] == 'local' and result['config']['local_dir'] == str(debian_host['crash'])
     assert result['space'] == {'dump_dir': str(debian_host['crash']), 'free_bytes': 4 * GIB,
