@@ -85,8 +85,8 @@ class ActionModule(ActionBase):
             pass
         result = self._low_level_execute_command(BOOT_ID_COMMAND, sudoable=False)
         if result.get('rc') != 0:
-            raise AnsibleError('%s failed (rc=%s): %s' % (BOOT_ID_COMMAND, result.get('rc'),
-                                                         to_text(result.get('stderr', '')).strip()))
+            reason = to_text(result.get('stderr', '')).strip()
+            raise AnsibleError('%s failed (rc=%s): %s' % (BOOT_ID_COMMAND, result.get('rc'), reason))
         return to_text(result.get('stdout', '')).strip()
 
     def _set_connect_timeout(self, seconds):

@@ -45,8 +45,8 @@ def answers(clock, script):
 
 
 def test_read_args_defaults_and_checks():
-    assert plugin.read_args({'boot_id': ' %s\n' % OLD}) == {'boot_id': OLD, 'timeout': 900, 'connect_timeout': 5,
-                                                             'sleep': 1}
+    expected = {'boot_id': OLD, 'timeout': 900, 'connect_timeout': 5, 'sleep': 1}
+    assert plugin.read_args({'boot_id': ' %s\n' % OLD}) == expected
     assert plugin.read_args({'boot_id': OLD, 'timeout': '30'})['timeout'] == 30
 
 
@@ -137,9 +137,9 @@ def test_run_returns_the_new_boot_and_restores_the_connection_timeout(monkeypatc
     assert not result.get('failed')
     assert result['boot_id'] == NEW and result['old_boot_id'] == OLD and result['attempts'] == 3
     assert result['changed'] is False
-    assert [command for command, _, _ in commands] == [plugin.BOOT_ID_COMMAND] * 3
+    assert [call[0] for call in commands] == [plugin.BOOT_ID_COMMAND] * 3
     # Unprivileged reads, each with the short connect timeout; the original one is back afterwards.
-    assert all(sudoable is False and timeout == 3 for _, sudoable, timeout in commands)
+    assert all(call[1:] == (False, 3) for call in commands)
     assert action._connection.options['timeout'] == 10
     assert action._connection.resets == 4
 
