@@ -6,14 +6,14 @@
 
 The role and the playbooks name an outcome only through these filters, so
 every outcome the collection reports comes from one list
-(``module_utils/crash_outcome.py``).
+(``module_utils/capture/outcome.py``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import (
     caller_outcome,
     not_returned_outcome,
 )

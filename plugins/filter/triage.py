@@ -35,9 +35,9 @@ import time
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crashdump.kdump.plugins.filter.fleet import dump_server_of
 from ansible_collections.crashdump.kdump.plugins.filter.tables import human_bytes, text_table
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import parse_since
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_retention import check_policy
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_triage import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import parse_since
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.retention import check_policy
+from ansible_collections.crashdump.kdump.plugins.module_utils.triage.captures import (
     TRIAGE_SINCE_FORMS,
     parse_duration,
     target_server_host,

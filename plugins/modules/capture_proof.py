@@ -164,7 +164,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.proof import (
     PROOF_PATH,
     NotCrashedError,
     ProofError,
@@ -174,7 +174,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof impo
     record_test,
     render_proof,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MARKER_PATH,
     MarkerError,
     read_boot_id,
@@ -182,8 +182,8 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
     validate_marker,
     write_state_file,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import classify_outcome
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import make_diff, read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import classify_outcome
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import make_diff, read_text
 
 ARGUMENT_SPEC = dict(
     outcome=dict(type='dict'),

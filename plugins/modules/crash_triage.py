@@ -282,19 +282,19 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import (
     check_client,
     list_capture_dirs,
     select_new,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_triage import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.triage.captures import (
     extract_dmesg,
     parse_triage_since,
     target_server_host,
     triage_capture,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

@@ -304,36 +304,36 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_debian_grub import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_debian_grub import (
     DROPIN,
     DebianGrubBootloader,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_grubby import GrubbyBootloader
-from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_defaults import distro_default
-from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_estimate import run_estimate
-from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_plan import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.defaults import distro_default
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.estimate import run_estimate
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import (
     assess_reboot,
     check_kernel_selector,
     reservation_warning,
     resolve_request,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_syntax import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
     effective_crashkernel,
     format_size,
     split_args,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_conf_update import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.kdump_conf_update import (
     ensure_kdump_conf_directives,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.kernel_runtime import (
     RuntimeReadError,
     read_cmdline,
     read_crash_size,
     read_system_ram,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

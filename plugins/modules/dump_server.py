@@ -214,8 +214,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import ssh_receiver
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server_access import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server import receiver as ssh_receiver
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server.access import (
     AccessError,
     ensure_dump_root,
     free_bytes,
@@ -225,7 +225,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server_access
     update_keys_file,
     validate,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text
 
 DEFAULT_RECEIVER = '/usr/local/libexec/crashdump-kdump/kdump-receive'
 HOST_KEY_GLOB = '/etc/ssh/ssh_host_*_key.pub'

@@ -303,18 +303,18 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_dir import ensure_dump_dir
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text, write_text
-from ansible_collections.crashdump.kdump.plugins.module_utils.host_identity import host_identities
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_backend_debian import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_dir import ensure_dump_dir
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text, write_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.host_identity import host_identities
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.backend_debian import (
     DEFAULT_CONFIG_FILE as DEBIAN_CONFIG_FILE,
     plan_debian,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_backend_rhel import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.backend_rhel import (
     DEFAULT_CONFIG_FILE as RHEL_CONFIG_FILE,
     plan_rhel,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.settings import (
     COMPRESSIONS,
     FAILURE_ACTIONS,
     FINAL_ACTIONS,
@@ -322,7 +322,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_settings imp
     SettingsError,
     normalize_settings,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

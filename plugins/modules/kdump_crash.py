@@ -227,9 +227,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof import read_covered_state
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.proof import read_covered_state
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MARKER_PATH,
     MarkerError,
     build_marker,
@@ -238,22 +238,19 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker impor
     read_marker,
     write_marker,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import refused_outcome
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_trigger import (
-    detached_command,
-    panic_warning,
-    trigger_program,
-)
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_space import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import refused_outcome
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.containment import panic_warning
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.trigger import detached_command, trigger_program
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.space import (
     expected_dump_bytes,
     free_bytes,
     run_mem_usage,
     space_check,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import read_crash_loaded
-from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import read_system_ram
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.status import read_crash_loaded
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.kernel_runtime import read_system_ram
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

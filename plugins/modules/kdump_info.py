@@ -261,54 +261,54 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_debian_grub import DebianGrubBootloader
-from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_grubby import GrubbyBootloader
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_containment import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_debian_grub import DebianGrubBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.containment import (
     WATCHDOG_CLASS_DIR,
     assess_containment,
     read_watchdogs,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_proof import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.proof import (
     PROOF_PATH,
     ProofError,
     assess_proof,
     parse_proof,
     read_covered_state,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import inspect_capture, summarize
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MARKER_UNREADABLE,
     MarkerError,
     marker_state,
     read_boot_id,
     read_marker,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crashkernel_syntax import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
     effective_crashkernel,
     split_args,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_space import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.space import (
     expected_dump_bytes,
     free_bytes,
     run_mem_usage,
     space_check,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_packages import installed_versions, missing_packages
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend import backend_for, observe
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.packages import installed_versions, missing_packages
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.backend import backend_for, observe
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.status import (
     VMCORE_CREATION_STATUS,
     resolve_last_test,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.kernel_runtime import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.kernel_runtime import (
     RuntimeReadError,
     read_cmdline,
     read_system_ram,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

@@ -146,19 +146,19 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.backend import (
     STATES,
     ServiceError,
     backend_for,
     observe,
     plan_service,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.kdump_status import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.service.status import (
     parse_kdumpctl_status,
     read_crash_loaded,
     tool_lines,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

@@ -138,7 +138,7 @@ import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_tag import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server.client_tag import (
     CaptureTagError,
     add_known_hosts,
     compute_tag,
@@ -146,13 +146,13 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture_tag import
     parse_route_get,
     split_server,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.file_update import read_text, write_text
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text, write_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import ShellVarsFile
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.shell_vars import ShellVarsFile
 
 DEBIAN_CONFIG = '/etc/default/kdump-tools'
 

@@ -298,23 +298,23 @@ dumps:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import (
     check_client,
     list_capture_dirs,
     parse_since,
     select_new,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture, summarize
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import inspect_capture, summarize
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MARKER_PATH,
     MarkerError,
     read_boot_id,
     read_marker,
     validate_marker,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import classify_outcome
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import configured_local_dir
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import classify_outcome
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import configured_local_dir
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

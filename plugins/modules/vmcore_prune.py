@@ -248,8 +248,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_retention import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.retention import (
     DEFAULT_GUARD_SECONDS,
     check_policy,
     directory_bytes,
@@ -257,9 +257,9 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture_retention 
     plan_retention,
     recheck_deletable,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_verdict import inspect_capture
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import configured_local_dir
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import inspect_capture
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import configured_local_dir
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
     PLATFORM_ARGUMENT_SPEC,
     PlatformError,
     probe_platform,

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Every crash-test outcome named in the role, the playbooks, the README and the
-argument specs comes from module_utils/crash_outcome.py, and the README lists them all."""
+argument specs comes from module_utils/capture/outcome.py, and the README lists them all."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,7 +12,7 @@ import re
 
 import yaml
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import OK_OUTCOMES, OUTCOMES
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import OK_OUTCOMES, OUTCOMES
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 # An outcome named in YAML: built with the crash_outcome filter, or compared with a result's outcome.

@@ -12,7 +12,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crashdump.kdump.plugins.filter.crash_test import crash_outcome, crash_test_failure, crash_test_outcomes
 from ansible_collections.crashdump.kdump.plugins.filter.survey import survey_int
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_outcome import OUTCOMES
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import OUTCOMES
 
 ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'kdump')
 

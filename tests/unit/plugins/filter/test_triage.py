@@ -28,8 +28,8 @@ from ansible_collections.crashdump.kdump.plugins.filter.triage import (
     triage_state_update,
     triage_window,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture_dirs import list_capture_dirs
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_triage import triage_capture
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import list_capture_dirs
+from ansible_collections.crashdump.kdump.plugins.module_utils.triage.captures import triage_capture
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 HUNG_TASK_1 = 'x86_64_hung_task_spl_el7_boot1.txt'

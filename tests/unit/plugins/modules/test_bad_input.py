@@ -26,11 +26,8 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import (
-    bootloader_debian_grub,
-    bootloader_grubby,
-    kdump_service_backend,
-)
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation import bootloader_debian_grub, bootloader_grubby
+from ansible_collections.crashdump.kdump.plugins.module_utils.service import backend as kdump_service_backend
 from ansible_collections.crashdump.kdump.plugins.modules import (
     crashkernel,
     kdump_conf,

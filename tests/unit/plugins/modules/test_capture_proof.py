@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import build_marker, write_marker
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import build_marker, write_marker
 from ansible_collections.crashdump.kdump.plugins.modules import capture_proof
 
 BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'

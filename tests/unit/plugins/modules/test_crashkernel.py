@@ -17,9 +17,9 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import bootloader_debian_grub, bootloader_grubby
-from ansible_collections.crashdump.kdump.plugins.module_utils.bootloader_grubby import parse_grubby_info
-from ansible_collections.crashdump.kdump.plugins.module_utils.shell_vars_file import ShellVarsFile
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation import bootloader_debian_grub, bootloader_grubby
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_grubby import parse_grubby_info
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.shell_vars import ShellVarsFile
 from ansible_collections.crashdump.kdump.plugins.modules import crashkernel
 
 M = 1024 ** 2

@@ -19,8 +19,9 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import dump_server_access, ssh_receiver
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server_access import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server import access as dump_server_access
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server import receiver as ssh_receiver
+from ansible_collections.crashdump.kdump.plugins.module_utils.dump_server.access import (
     key_blob_of_line,
     update_authorized_keys,
     update_keys_file,

@@ -14,7 +14,7 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import capture_proof
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture import proof as capture_proof
 from ansible_collections.crashdump.kdump.plugins.modules import kdump_crash
 
 BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'

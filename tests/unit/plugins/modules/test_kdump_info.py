@@ -14,15 +14,15 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import capture_proof as proof_utils
-from ansible_collections.crashdump.kdump.plugins.module_utils.crash_marker import (
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture import proof as proof_utils
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MarkerError,
     build_marker,
     read_marker,
     write_marker,
 )
-from ansible_collections.crashdump.kdump.plugins.module_utils.dump_target import read_dump_target
-from ansible_collections.crashdump.kdump.plugins.module_utils.platform_probe import Platform
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import read_dump_target
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import Platform
 from ansible_collections.crashdump.kdump.plugins.modules import capture_proof, kdump_info
 
 VMCORE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'vmcore')
@@ -62,9 +62,9 @@ def debian_host(tmp_path, monkeypatch, fixture_text):
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                         lambda self, name, required=False, opt_dirs=None: BINARIES.get(name))
-    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend.'
+    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.service.backend.'
                         'read_crash_loaded', lambda: (True, None))
-    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend.'
+    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.service.backend.'
                         'read_crash_size', lambda: (256 << 20, None))
     monkeypatch.setattr(kdump_info, 'read_cmdline', lambda: 'BOOT_IMAGE=/vmlinuz ro crashkernel=256M quiet')
     monkeypatch.setattr(kdump_info, 'read_system_ram', lambda: (2 * GIB, 'test'))
@@ -244,7 +244,7 @@ def test_a_new_target_is_a_configuration_and_a_target_change(run_module, debian_
 
 def test_reservation_and_memory_changes_make_the_proof_stale(run_module, debian_host, monkeypatch):
     crash_test(run_module, debian_host)
-    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.kdump_service_backend.'
+    monkeypatch.setattr('ansible_collections.crashdump.kdump.plugins.module_utils.service.backend.'
                         'read_crash_size', lambda: (512 << 20, None))
     debian_host['memory'] = (2 * QEMU_2G, '/proc/iomem System RAM')
     proof = info(run_module, debian_host)['proof']

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.crashdump.kdump.plugins.module_utils import crash_marker
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture import marker as crash_marker
 from ansible_collections.crashdump.kdump.plugins.modules import vmcore_info
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
