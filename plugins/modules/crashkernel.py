@@ -304,11 +304,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_debian_grub import (
-    DROPIN,
-    DebianGrubBootloader,
-)
-from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader import bootloader_for
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_debian_grub import DROPIN
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.defaults import distro_default
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.estimate import run_estimate
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import (
@@ -356,12 +353,6 @@ def machine_name():
     return os.uname()[4]
 
 
-def bootloader_for(module, platform, machine):
-    if platform.family == 'debian':
-        return DebianGrubBootloader(module, machine, dropin=module.params['grub_dropin'])
-    return GrubbyBootloader(module, machine)
-
-
 def public_entry(entry):
     return dict((key, entry.get(key)) for key in ('index', 'kernel', 'title', 'crashkernel', 'crashkernel_low',
                                                   'default'))
@@ -395,7 +386,7 @@ def main():
         default_value, default_source = distro_default(module, platform, machine)
         request = resolve_request(params['state'], params['value'], params['low'], platform.name, platform.family,
                                   machine, ram_bytes, default_value)
-        bootloader = bootloader_for(module, platform, machine)
+        bootloader = bootloader_for(module, platform, machine, dropin=module.params['grub_dropin'])
         plan = bootloader.plan(bootloader.read(), request.args, kernel)
         for warning in request.warnings + plan['warnings']:
             module.warn(warning)

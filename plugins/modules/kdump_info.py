@@ -261,8 +261,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_debian_grub import DebianGrubBootloader
-from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader_grubby import GrubbyBootloader
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.bootloader import bootloader_for
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.containment import (
     WATCHDOG_CLASS_DIR,
     assess_containment,
@@ -325,8 +324,7 @@ ARGUMENT_SPEC = dict(
 def configured_crashkernel(module, platform):
     """``(value, error)``: crashkernel= of the default boot entry, read with the crashkernel module's readers."""
     machine = os.uname()[4]
-    bootloader = DebianGrubBootloader(module, machine) if platform.family == 'debian' \
-        else GrubbyBootloader(module, machine)
+    bootloader = bootloader_for(module, platform, machine)
     try:
         entries = bootloader.read()
     except (CrashkernelError, IOError, OSError) as error:

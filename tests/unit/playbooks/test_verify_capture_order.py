@@ -12,13 +12,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-import subprocess
 import sys
 
-import pytest
-
-COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 INVENTORY = """
 [fleet]
 web1 kdump_target='{"type": "ssh", "location": "kdump@srv1"}'
@@ -33,30 +28,13 @@ ansible_become=false
 ansible_python_interpreter={python}
 """
 
-pytestmark = pytest.mark.skipif(sys.version_info < (3, 10), reason='the controller needs Python 3.10 or later')
 
-
-def _collections_path(tmp_path):
-    if os.path.basename(os.path.dirname(os.path.dirname(COLLECTION))) == 'ansible_collections':
-        return os.path.dirname(os.path.dirname(os.path.dirname(COLLECTION)))
-    tree = tmp_path / 'collections' / 'ansible_collections' / 'crashdump'
-    tree.mkdir(parents=True)
-    os.symlink(COLLECTION, str(tree / 'kdump'))
-    return str(tmp_path / 'collections')
-
-
-def test_dump_servers_are_crash_tested_after_their_clients(tmp_path):
+def test_dump_servers_are_crash_tested_after_their_clients(tmp_path, run_playbook):
     inventory = tmp_path / 'inventory.ini'
     inventory.write_text(INVENTORY.replace('{python}', sys.executable))
     capture = tmp_path / 'capture.json'
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(tmp_path), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_HOME=str(tmp_path / 'home'))
-    playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    run = subprocess.run(
-        [playbook if os.path.exists(playbook) else 'ansible-playbook', '-i', str(inventory),
-         'crashdump.kdump.verify_capture', '-e',
-         json.dumps({'kdump_max_failures': 10, 'kdump_capture_file': str(capture), 'kdump_hosts': 'fleet'})],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=600, check=False)
+    run = run_playbook('-i', str(inventory), 'crashdump.kdump.verify_capture', '-e',
+                       json.dumps({'kdump_max_failures': 10, 'kdump_capture_file': str(capture), 'kdump_hosts': 'fleet'}))
     assert run.returncode == 2, run.stdout[-4000:]
     outcomes = json.loads(capture.read_text())
     assert sorted(outcomes) == ['nfs1', 'srv1', 'web1', 'web2', 'web3']

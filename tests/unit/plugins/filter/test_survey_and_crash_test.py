@@ -11,7 +11,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crashdump.kdump.plugins.filter.crash_test import crash_outcome, crash_test_failure, crash_test_outcomes
-from ansible_collections.crashdump.kdump.plugins.filter.survey import survey_int
+from ansible_collections.crashdump.kdump.plugins.filter.survey import omit_empty, survey_int
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import OUTCOMES
 
 ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'kdump')
@@ -83,3 +83,16 @@ def test_outcomes_of_the_run_default_to_not_tested():
     outcomes = crash_test_outcomes(['web1', 'web2', 'gone'], hostvars)
     assert outcomes['web1']['outcome'] == 'complete'
     assert outcomes['web2']['outcome'] == 'not_tested' and outcomes['gone']['outcome'] == 'not_tested'
+
+
+OMIT = '__omit_place_holder__0123456789abcdef'
+
+
+@pytest.mark.parametrize('value', [None, '', '   ', '\n', [], {}])
+def test_an_empty_answer_leaves_the_option_unset(value):
+    assert omit_empty(value, OMIT) == OMIT
+
+
+@pytest.mark.parametrize('value', [0, False, '0', 31, '31', 'lzo', ['-d', '31'], {'type': 'ssh'}, ' nr_cpus=1 '])
+def test_a_given_value_passes_unchanged(value):
+    assert omit_empty(value, OMIT) is value
