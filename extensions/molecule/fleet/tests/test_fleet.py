@@ -1,8 +1,11 @@
 """After configure + verify_capture + report on the lab fleet, one guest failing on purpose.
 
-The playbooks' JSON output and exit codes (written by side_effect.yml) are checked
-against the guests' real state: reservation, reboot after the failed capture, the
-serial console, the dumps on disk (read by the lab's own stdlib checker).
+side_effect.yml runs the three playbooks as AWX jobs through ansible-runner
+(tests/vmlab/awx_job.py), survey answers as strings. Runner's results - exit
+status, per-host stats, the set_stats data AWX shows - and the playbooks' JSON
+output are checked against the guests' real state: reservation, reboot after the
+failed capture, the serial console, the dumps on disk (read by the lab's own
+stdlib checker).
 """
 
 import json
@@ -36,9 +39,22 @@ def fixture_report(host):
     return lab_checks.capture_report(host, DUMP_PATH, lab_checks.crash_marker(host))
 
 
+def test_configure_as_an_awx_job_changes_nothing_with_empty_survey_answers(name):
+    job = _json("job-configure.json")
+    assert job["rc"] == 0 and job["status"] == "successful", job["stdout"][-3000:]
+    assert job["stats"][name]["changed"] == 0 and job["stats"][name]["failures"] == 0, job["stats"][name]
+
+
 def test_verify_capture_exits_non_zero_because_one_host_failed():
-    runs = _json("runs.json")
-    assert runs["verify_capture"]["rc"] == 2, runs["verify_capture"]["stdout"][-3000:]
+    job = _json("job-verify_capture.json")
+    assert job["rc"] == 2 and job["status"] == "failed", job["stdout"][-3000:]
+
+
+def test_the_awx_job_carries_the_outcomes_as_set_stats(name):
+    job = _json("job-verify_capture.json")
+    outcomes = job["artifact_data"]["kdump_capture"]
+    assert outcomes[name]["outcome"] == ("no_capture" if name == FAILING else "complete"), outcomes[name]
+    assert (job["stats"][name]["failures"] > 0) is (name == FAILING), job["stats"][name]
 
 
 def test_verify_capture_names_each_outcome(name):
@@ -53,12 +69,13 @@ def test_verify_capture_names_each_outcome(name):
 
 
 def test_report_shows_the_failed_host(name):
-    runs = _json("runs.json")
-    assert runs["report"]["rc"] == 0, runs["report"]["stdout"][-3000:]
+    job = _json("job-report.json")
+    assert job["rc"] == 0 and job["status"] == "successful", job["stdout"][-3000:]
+    assert job["artifact_data"]["kdump_report"][name]["last_test"] == ("no_capture" if name == FAILING else "complete")
     row = _json("report.json")[name]
     assert row["operational"] in (True, "True", "true")
     assert row["last_test"] == ("no_capture" if name == FAILING else "complete"), row
-    table_lines = [line for line in runs["report"]["stdout"].splitlines() if name in line and "last test" not in line]
+    table_lines = [line for line in job["stdout"].splitlines() if name in line and "last test" not in line]
     assert any(("no_capture" if name == FAILING else "complete") in line for line in table_lines), table_lines
 
 
