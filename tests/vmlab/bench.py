@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         verify_one = {}
 
         def verify_capture_one() -> None:
-            verify_one["seconds"] = bench.playbook("verify_capture", limit=one)
+            # kdump_hosts, not --limit: the playbook's controller plays run on localhost.
+            verify_one["seconds"] = bench.playbook("verify_capture", extra={"kdump_hosts": one})
             verify_one["cpu"] = bench.last_cpu
 
         lab_vmcore, lab_verdict = bench.crash(verify_capture_one)
@@ -263,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.record("crash -> vmcore saved (serial console)", lab_vmcore, floor_vmcore)
         bench.record("crash -> verdict (verify_capture) vs crash -> ssh", lab_verdict, floor_back)
         if args.guests > 1:
-            many = bench.playbook("verify_capture", extra={"kdump_batch_size": args.guests})
+            many = bench.playbook("verify_capture", extra={"kdump_hosts": "kdump_lab", "kdump_batch_size": args.guests})
             bench.record(f"verify_capture: {args.guests} guests in one batch vs 1", many, verify_one["seconds"],
                          _cpu(bench.last_cpu))
         if args.peer:

@@ -775,6 +775,17 @@ def cmd_kill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nmi(args: argparse.Namespace) -> int:
+    """Inject an NMI (QEMU monitor ``nmi``); with kernel.unknown_nmi_panic=1 the guest panics."""
+    fleet = Fleet(_state_dir(args.state))
+    guest = fleet.guest(args.name)
+    if fleet.pid(guest) is None:
+        raise LabError(f"{args.name} is not running")
+    fleet.monitor(guest, "nmi")
+    log(f"{args.name}: NMI injected")
+    return 0
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     fleet = Fleet(_state_dir(args.state))
     guest = fleet.guest(args.name)
@@ -907,6 +918,11 @@ def main(argv: list[str] | None = None) -> int:
                       help="first wait (up to SECONDS) for a new sysrq crash on the serial console")
     kill.add_argument("name")
     kill.set_defaults(func=cmd_kill)
+
+    nmi = sub.add_parser("nmi", help="inject an NMI into the guest (QEMU monitor nmi)")
+    nmi.add_argument("--state")
+    nmi.add_argument("name")
+    nmi.set_defaults(func=cmd_nmi)
 
     start = sub.add_parser("start", help="start a stopped guest on the same disks, wait for SSH")
     start.add_argument("--state")

@@ -48,3 +48,18 @@ def test_dump_servers_are_crash_tested_after_their_clients(tmp_path, run_playboo
     for server in ('srv1', 'nfs1'):
         assert run.stdout.index('[%s]' % server, servers_play) > servers_play
         assert '[%s]' % server not in run.stdout[:servers_play].split('PLAY [Crash test of the hosts that serve', 1)[1]
+
+
+def test_the_defaults_need_no_variable_but_the_hosts(tmp_path, run_playbook):
+    """No kdump_max_failures (default 0): the first failed batch ends the run, with an outcome for every host."""
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text(INVENTORY.replace('{python}', sys.executable))
+    capture = tmp_path / 'capture.json'
+    run = run_playbook('-i', str(inventory), 'crashdump.kdump.verify_capture', '-e',
+                       json.dumps({'kdump_capture_file': str(capture), 'kdump_hosts': 'fleet'}))
+    assert run.returncode == 2, run.stdout[-4000:]
+    assert 'is undefined' not in run.stdout
+    outcomes = json.loads(capture.read_text())
+    assert sorted(outcomes) == ['nfs1', 'srv1', 'web1', 'web2', 'web3']
+    assert 'refused' in set(record['outcome'] for record in outcomes.values())
+    assert set(record['outcome'] for record in outcomes.values()) <= set(['refused', 'not_tested'])
