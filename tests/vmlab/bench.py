@@ -105,6 +105,8 @@ class Bench:
                         ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=120s "
                                          "-o ServerAliveInterval=10 -o ServerAliveCountMax=3",
                         ANSIBLE_RETRY_FILES_ENABLED="false",
+                        # Per-task times in the kept log, for profiling a slow step.
+                        ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                         KDUMP_LAB_STATE_DIR=str(fleet.state_dir))
         self.last_cpu = 0.0
 
