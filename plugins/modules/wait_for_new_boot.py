@@ -27,7 +27,7 @@ description:
   - Runs on the controller (an action plugin); it needs no Python on the host, only a shell that runs C(cat).
 options:
   boot_id:
-    description: The boot id the host had before the crash - RV(crashdump.kdump.kdump_crash#module:marker.boot_id).
+    description: The boot id the host had before the crash - C(boot_id) of RV(crashdump.kdump.kdump_crash#module:marker).
     type: str
     required: true
   timeout:
