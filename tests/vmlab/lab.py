@@ -349,6 +349,14 @@ def make_seed_iso(directory: Path, public_key: str, hostname: str) -> Path:
     return iso
 
 
+def _replace_text(path: Path, text: str) -> None:
+    """Write PATH whole or not at all, through a temporary file of its own."""
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
 class Fleet:
     """Guests of one run, all described in ``<state>/fleet.json``."""
 
@@ -360,11 +368,14 @@ class Fleet:
             self.guests = json.loads(self.state_file.read_text())["guests"]
 
     def save(self) -> None:
+        """Write the state and the inventory. Scenarios power-cycle guests in
+        parallel, each in its own process: the writes are serialised by a lock
+        and each goes through its own temporary file."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"guests": self.guests}, indent=2))
-        tmp.replace(self.state_file)
-        self.write_inventory()
+        with open(self.state_dir / "fleet.lock", "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _replace_text(self.state_file, json.dumps({"guests": self.guests}, indent=2))
+            self.write_inventory()
 
     def guest(self, name: str) -> dict:
         for guest in self.guests:
@@ -404,9 +415,8 @@ class Fleet:
         return {"all": {"children": groups}}
 
     def write_inventory(self) -> None:
-        path = self.state_dir / "inventory.yml"
         # JSON is valid YAML; keeps this module stdlib-only.
-        path.write_text(json.dumps(self.inventory(), indent=2) + "\n")
+        _replace_text(self.state_dir / "inventory.yml", json.dumps(self.inventory(), indent=2) + "\n")
 
     # -- life cycle
     def add(self, *, name: str, base: Path, key: Path, label: str, cloud: bool,
