@@ -36,17 +36,16 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.common.shell_vars 
     check_value,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.config.settings import (
-    parse_ssh_location,
     FileChange,
     Plan,
     SettingsError,
+    add_capture_panic,
+    check_ssh_location,
     compose_makedumpfile_args,
-    kept_panic_warning,
     makedumpfile_args,
     merge_tokens,
     reject_unsupported,
     structured_collector_given,
-    with_capture_panic,
 )
 
 DEFAULT_CONFIG_FILE = '/etc/default/kdump-tools'
@@ -160,10 +159,7 @@ def _desired(settings, current, machine, warnings):
     panic_seconds = settings.get('capture_panic_timeout')
     if panic_seconds is not None:
         append = desired.get('KDUMP_CMDLINE_APPEND') or _cmdline_append_base(settings, current, machine)
-        desired['KDUMP_CMDLINE_APPEND'] = with_capture_panic(append, panic_seconds)
-        warning = kept_panic_warning('KDUMP_CMDLINE_APPEND', append, panic_seconds)
-        if warning:
-            warnings.append(warning)
+        desired['KDUMP_CMDLINE_APPEND'] = add_capture_panic('KDUMP_CMDLINE_APPEND', append, panic_seconds, warnings)
     desired.update(settings['directives'])
     return desired
 
@@ -212,10 +208,7 @@ def plan_debian(settings, config_file, config_text, machine):
         raise SettingsError('%s: more than one dump target (%s); kdump-tools uses one'
                             % (config_file, ', '.join(remotes)))
     if after.get('SSH'):
-        try:
-            parse_ssh_location(after['SSH'], '%s: SSH' % config_file)
-        except ValueError as error:
-            raise SettingsError(str(error))
+        check_ssh_location(after['SSH'], '%s: SSH' % config_file)
     change = FileChange(config_file, config_text, shell_vars.render())
     reload_required = any(before.get(key) != after.get(key) for key in LOAD_TIME_KEYS)
     dump_dir = None if remotes else {'path': after.get('KDUMP_COREDIR') or DEFAULT_COREDIR, 'device': None}

@@ -33,19 +33,18 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.common.shell_vars 
     check_value,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.config.settings import (
-    parse_ssh_location,
     FAILURE_ACTIONS,
     FINAL_ACTIONS,
     FileChange,
     Plan,
     SettingsError,
+    add_capture_panic,
+    check_ssh_location,
     compose_makedumpfile_args,
-    kept_panic_warning,
     makedumpfile_args,
     merge_tokens,
     reject_unsupported,
     structured_collector_given,
-    with_capture_panic,
 )
 
 DEFAULT_CONFIG_FILE = '/etc/kdump.conf'
@@ -217,10 +216,7 @@ def validate_kdump_conf(conf, platform, config_file):
         if name == 'auto_reset_crashkernel' and value not in ('yes', 'no'):
             raise SettingsError('%s: auto_reset_crashkernel %r is invalid; allowed: yes, no' % (where, value))
         if name == 'ssh':
-            try:
-                parse_ssh_location(value, '%s: ssh' % where)
-            except ValueError as error:
-                raise SettingsError(str(error))
+            check_ssh_location(value, '%s: ssh' % where)
     if len(targets) > 1:
         raise SettingsError('%s: more than one dump target (%s); kdump accepts exactly one'
                             % (where, '; '.join(targets)))
@@ -257,10 +253,7 @@ def _sysconfig_change(settings, sysconfig_file, sysconfig_text, warnings):
     if panic_seconds is not None:
         key = SYSCONFIG_KEYS['commandline_append']
         name, append = wanted.get(key, ('capture_panic_timeout', shell_vars.get(key, '')))
-        wanted[key] = (name, with_capture_panic(append, panic_seconds))
-        warning = kept_panic_warning(key, append, panic_seconds)
-        if warning:
-            warnings.append(warning)
+        wanted[key] = (name, add_capture_panic(key, append, panic_seconds, warnings))
     for key in sorted(wanted):
         name, value = wanted[key]
         if shell_vars.get(key) == value:

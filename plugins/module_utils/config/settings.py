@@ -14,7 +14,7 @@ parameter, the offending value and what is allowed.
 Also here, because both backends use them: makedumpfile argument handling
 (``compose_makedumpfile_args``), kernel command line token merging
 (``merge_tokens``) and the capture kernel's ``panic=`` argument
-(``find_panic``, ``with_capture_panic``).
+(``find_panic``, ``with_capture_panic``, ``add_capture_panic``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -86,6 +86,14 @@ def parse_ssh_location(location, parameter='target.location'):
 
 class SettingsError(Exception):
     """A setting is invalid or cannot be honoured; the message says which and why."""
+
+
+def check_ssh_location(location, parameter='target.location'):
+    """``parse_ssh_location`` for the settings and the backends: a bad location raises ``SettingsError``."""
+    try:
+        return parse_ssh_location(location, parameter)
+    except ValueError as error:
+        raise SettingsError(str(error))
 
 
 class FileChange(object):
@@ -173,10 +181,7 @@ def _check_target(target):
     description, pattern = _LOCATION_FORMATS[kind]
     location = check_text('target.location', location)
     if kind == 'ssh':
-        try:
-            parse_ssh_location(location)
-        except ValueError as error:
-            raise SettingsError(str(error))
+        check_ssh_location(location)
     if not pattern.match(location):
         _fail('target.location', location, 'is not valid for target type %s' % target_type, description)
     return {'type': target_type, 'location': location}
@@ -354,3 +359,13 @@ def kept_panic_warning(variable, cmdline, seconds):
     return ('%s keeps its own panic=%s, with which a capture kernel that panics never reboots; '
             'capture_panic_timeout=%d was not applied because a panic= already there is left alone'
             % (variable, kept, seconds))
+
+
+def add_capture_panic(variable, cmdline, seconds, warnings):
+    """``with_capture_panic(cmdline, seconds)``; the ``kept_panic_warning`` for
+    ``variable``, if any, is appended to ``warnings``."""
+    new_cmdline = with_capture_panic(cmdline, seconds)
+    warning = kept_panic_warning(variable, cmdline, seconds)
+    if warning:
+        warnings.append(warning)
+    return new_cmdline
