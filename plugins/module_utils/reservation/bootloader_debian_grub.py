@@ -29,12 +29,10 @@ import glob
 import os
 import re
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import describe_change
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import plan_entries
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
-    KERNEL_ARG,
-    crashkernel_values,
-    effective_crashkernel,
+    crashkernel_fields,
     has_exactly,
     replace_crashkernel,
     split_args,
@@ -109,9 +107,7 @@ def parse_grub_cfg(text):
             entries.append({'index': len(entries), 'title': title, 'kernel': linux.group(1), 'args': args,
                             'recovery': 'recovery mode' in (title or '') or 'single' in split_args(args)})
     for entry in entries:
-        arguments = split_args(entry['args'])
-        entry['crashkernel'], entry['crashkernel_low'] = effective_crashkernel(arguments)
-        entry['crashkernel_args'] = ['%s=%s' % (KERNEL_ARG, value) for value in crashkernel_values(arguments)]
+        entry.update(crashkernel_fields(split_args(entry['args'])))
         entry['default'] = entry['index'] == 0
     return entries
 
@@ -169,17 +165,11 @@ class DebianGrubBootloader(object):
                 changes.append('%s: %s' % (path, 'set ' + ' '.join(wanted) if wanted else 'crashkernel= removed'))
             else:
                 changes.append('%s: crashkernel= removed so that %s alone decides it' % (path, self.dropin))
-        after_value, after_low = effective_crashkernel(wanted)
-        planned = []
-        for entry in entries:
-            entry = dict(entry)
-            if not entry['recovery'] and entry['crashkernel_args'] != wanted:
-                changes.append(describe_change('grub.cfg entry %d (%s)' % (entry['index'], entry['title']),
-                                               entry['crashkernel'], entry['crashkernel_low'],
-                                               after_value, after_low))
-                entry['crashkernel'], entry['crashkernel_low'] = after_value, after_low
-                entry['crashkernel_args'] = wanted
-            planned.append(entry)
+        # Recovery entries do not get GRUB_CMDLINE_LINUX_DEFAULT, so they keep what they have.
+        planned = plan_entries(
+            entries, wanted, changes,
+            changing=lambda entry: not entry['recovery'] and entry['crashkernel_args'] != wanted,
+            label=lambda entry: 'grub.cfg entry %d (%s)' % (entry['index'], entry['title']))
         stale = bool(entries) and entries[0]['crashkernel_args'] != wanted
         update_grub = bool(files) or stale
         if stale and not files:

@@ -35,14 +35,13 @@ import os
 import re
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import (
-    describe_change,
     entry_label,
+    plan_entries,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
     KERNEL_ARG,
-    crashkernel_values,
-    effective_crashkernel,
+    crashkernel_fields,
     has_exactly,
     replace_crashkernel,
     split_args,
@@ -117,9 +116,7 @@ def annotate_entries(entries, grubenv, default_kernel):
     if default_index is None and entries:
         default_index = entries[0]['index']
     for entry in entries:
-        args = expand_args(entry.get('args', ''), grubenv)
-        entry['crashkernel'], entry['crashkernel_low'] = effective_crashkernel(args)
-        entry['crashkernel_args'] = ['%s=%s' % (KERNEL_ARG, value) for value in crashkernel_values(args)]
+        entry.update(crashkernel_fields(expand_args(entry.get('args', ''), grubenv)))
         entry['default'] = entry['index'] == default_index
     return entries
 
@@ -225,17 +222,10 @@ class GrubbyBootloader(object):
         chosen = select_entries(entries, kernel)
         wanted = list(new_args)
         targets = [entry['index'] for entry in chosen if entry['crashkernel_args'] != wanted]
-        after_value, after_low = effective_crashkernel(wanted)
         changes = []
-        planned = []
-        for entry in entries:
-            entry = dict(entry)
-            if entry['index'] in targets:
-                changes.append(describe_change('boot ' + entry_label(entry), entry['crashkernel'],
-                                               entry['crashkernel_low'], after_value, after_low))
-                entry['crashkernel'], entry['crashkernel_low'] = after_value, after_low
-                entry['crashkernel_args'] = wanted
-            planned.append(entry)
+        planned = plan_entries(entries, wanted, changes,
+                               changing=lambda entry: entry['index'] in targets,
+                               label=lambda entry: 'boot ' + entry_label(entry))
         files = {}
         warnings = []
         befores = {}

@@ -11,7 +11,8 @@ Pure functions, no host access:
   reserves here, what the distribution recommends here, warnings).
 * ``assess_reboot`` compares the next boot's value with the running kernel and
   its reservation and says, in one sentence, whether and why a reboot is needed.
-* ``entry_change``/``describe_entry`` are shared by the bootloader backends.
+* ``entry_label``, ``describe_change`` and ``plan_entries`` are shared by the
+  bootloader backends.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +22,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.defaul
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
     crashkernel_args,
+    effective_crashkernel,
     format_size,
     parse_crashkernel,
     parse_low,
@@ -223,3 +225,23 @@ def entry_label(entry):
 
 def describe_change(label, before_value, before_low, after_value, after_low):
     return '%s: %s -> %s' % (label, _value_words(before_value, before_low), _value_words(after_value, after_low))
+
+
+def plan_entries(entries, wanted, changes, changing, label):
+    """Copies of the boot ``entries`` as they will be once the crashkernel arguments ``wanted`` are set.
+
+    Only the entries for which ``changing(entry)`` is true get ``wanted``;
+    for each of them a sentence naming it by ``label(entry)`` is appended to
+    ``changes``.
+    """
+    after_value, after_low = effective_crashkernel(wanted)
+    planned = []
+    for entry in entries:
+        entry = dict(entry)
+        if changing(entry):
+            changes.append(describe_change(label(entry), entry['crashkernel'], entry['crashkernel_low'],
+                                           after_value, after_low))
+            entry['crashkernel'], entry['crashkernel_low'] = after_value, after_low
+            entry['crashkernel_args'] = wanted
+        planned.append(entry)
+    return planned

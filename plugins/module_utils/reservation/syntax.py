@@ -241,6 +241,13 @@ def effective_crashkernel(args):
     return main, (low[-1] if low else None)
 
 
+def crashkernel_fields(args):
+    """The ``crashkernel``, ``crashkernel_low`` and ``crashkernel_args`` of a boot entry with arguments ``args``."""
+    main, low = effective_crashkernel(args)
+    return {'crashkernel': main, 'crashkernel_low': low,
+            'crashkernel_args': ['%s=%s' % (KERNEL_ARG, value) for value in crashkernel_values(args)]}
+
+
 def crashkernel_args(value, low=None):
     """The arguments that express ``value`` (and ``low``): a list, empty for None."""
     if value is None:
