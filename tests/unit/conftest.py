@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
+from ansible_collections.crashdump.kdump.tests.unit.fixture_files import FIXTURES
 
 
 def read_fixture(name):

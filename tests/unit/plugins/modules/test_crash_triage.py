@@ -14,18 +14,9 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible_collections.crashdump.kdump.plugins.modules import crash_triage
+from ansible_collections.crashdump.kdump.tests.unit.fixture_files import find_fixture
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
-VMCORE = os.path.join(FIXTURES, 'vmcore')
-PANIC = os.path.join(FIXTURES, 'panic')
 DAY = 86400
-
-
-def fixture(name):
-    for directory in (VMCORE, PANIC):
-        if os.path.exists(os.path.join(directory, name)):
-            return os.path.join(directory, name)
-    raise AssertionError('no fixture %s' % name)
 
 
 def capture(root, name, files, mtime):
@@ -33,7 +24,7 @@ def capture(root, name, files, mtime):
     directory = root / name
     directory.mkdir(parents=True, exist_ok=True)
     for file_name, source in files.items():
-        shutil.copy(fixture(source), str(directory / file_name))
+        shutil.copy(find_fixture(source), str(directory / file_name))
         os.utime(str(directory / file_name), (mtime, mtime))
     os.utime(str(directory), (mtime, mtime))
 
@@ -60,7 +51,7 @@ def makedumpfile(monkeypatch):
     def run_command(self, args, **kwargs):
         calls.append(list(args))
         assert isinstance(args, list) and not kwargs.get('use_unsafe_shell')
-        shutil.copy(fixture(calls_log['log']), args[3])
+        shutil.copy(find_fixture(calls_log['log']), args[3])
         return 0, '', ''
 
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', get_bin_path)

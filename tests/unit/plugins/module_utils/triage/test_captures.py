@@ -25,22 +25,13 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.triage.captures im
     target_server_host,
     triage_capture,
 )
+from ansible_collections.crashdump.kdump.tests.unit.fixture_files import find_fixture
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures')
-VMCORE = os.path.join(FIXTURES, 'vmcore')
-PANIC = os.path.join(FIXTURES, 'panic')
 NOW = 1769420000.0
 
 
-def fixture(name):
-    for directory in (VMCORE, PANIC):
-        if os.path.exists(os.path.join(directory, name)):
-            return os.path.join(directory, name)
-    raise AssertionError('no fixture %s' % name)
-
-
 def text_of(name):
-    with open(fixture(name), 'rb') as handle:
+    with open(find_fixture(name), 'rb') as handle:
         return handle.read().decode('utf-8', 'replace')
 
 
@@ -49,7 +40,7 @@ def make_capture(root, name, files):
     directory = root / name
     directory.mkdir(parents=True)
     for file_name, source in files.items():
-        shutil.copy(fixture(source), str(directory / file_name))
+        shutil.copy(find_fixture(source), str(directory / file_name))
     return [entry for entry in list_capture_dirs(str(root)) if entry['name'] == name][0]
 
 
@@ -65,7 +56,7 @@ class FakeMakedumpfile(object):
     def __call__(self, argv):
         self.calls.append(list(argv))
         if self.log:
-            shutil.copy(fixture(self.log), argv[3])
+            shutil.copy(find_fixture(self.log), argv[3])
         return self.rc, '', self.err
 
 
@@ -267,7 +258,7 @@ def test_incomplete_capture_still_gets_the_signature_of_its_partial_log(tmp_path
 def test_log_without_a_crash_report_gives_no_signature(tmp_path):
     directory = tmp_path / '202601261040'
     directory.mkdir()
-    shutil.copy(fixture('debian12_dump_head_tail.bin'), str(directory / 'dump.202601261040'))
+    shutil.copy(find_fixture('debian12_dump_head_tail.bin'), str(directory / 'dump.202601261040'))
     lines = text_of('debian12_dmesg_panic.txt').splitlines()[:2]
     (directory / 'dmesg.202601261040').write_text(u'\n'.join(lines) + u'\n')
     record = triage_capture(list_capture_dirs(str(tmp_path))[0])

@@ -23,9 +23,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.triage.signature i
     signature_id,
     strip_prefix,
 )
-
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures')
-PANIC = os.path.join(FIXTURES, 'panic')
+from ansible_collections.crashdump.kdump.tests.unit.fixture_files import FIXTURES, PANIC
 
 
 def fixture_path(name):
