@@ -24,14 +24,10 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker imp
     write_marker,
     write_state_file,
 )
+from ansible_collections.crashdump.kdump.tests.unit.marker_samples import COVERED
 
 BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'
 OTHER_BOOT = '7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0'
-COVERED = {'kernel_release': '6.1.0-28-amd64',
-           'config_digest': {'sha256': '5d1c' * 16, 'files': [
-               {'path': '/etc/default/kdump-tools', 'sha256': '9a0f' * 16, 'missing': False}]},
-           'reserved_bytes': 268435456, 'memory_bytes': 2146954240, 'memory_source': '/proc/iomem System RAM',
-           'target': {'type': 'local', 'location': None, 'path': '/var/crash'}}
 # A marker as kdump_crash wrote it before it recorded what the test covers.
 VERSION_1_MARKER = {'version': 1, 'boot_id': OTHER_BOOT, 'triggered_at': 1769424000.5, 'trigger_delay': 5,
                     'method': 'sysrq', 'dump_path': '/var/crash', 'capture_dirs': ['202601251000']}
