@@ -69,6 +69,7 @@ def serial_log(hostname):
 
 
 def lab_hosts():
-    """The lab guests' inventory names, in fleet order."""
+    """The inventory names of the lab's kdump clients (group kdump_lab), in fleet
+    order - not the dump-server guests, which are in a group of their own."""
     state_dir = Path(os.environ.get("KDUMP_LAB_STATE_DIR") or lab.cache_root() / "fleets" / "molecule")
-    return [guest["name"] for guest in lab.Fleet(state_dir).guests]
+    return [guest["name"] for guest in lab.Fleet(state_dir).guests if (guest.get("group") or lab.GROUP) == lab.GROUP]
