@@ -183,7 +183,11 @@ free_bytes:
   returned: always
   type: int
 expected_dump_bytes:
-  description: Expected dump size; null when not checked.
+  description:
+    - The most the dump is expected to take, compared with the free space; null when not checked.
+    - When the target has more free space than all of RAM, this is all of RAM with room for headers, and
+      C(makedumpfile --mem-usage) (which reads all of memory) is not run; else the count from
+      C(makedumpfile --mem-usage), or a bound from RAM without it (see RV(expected_source)).
   returned: always
   type: int
 expected_source:
@@ -242,7 +246,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome im
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.containment import panic_warning
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.trigger import detached_command, trigger_program
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.space import (
-    expected_dump_bytes,
+    dump_bound,
     free_bytes,
     run_mem_usage,
     space_check,
@@ -347,8 +351,8 @@ def check_space(module, target, dump_dir):
                       'and set skip_space_check: true' % (target['type'], target['location'] or target['path']))
     else:
         where = dump_dir
-    expected, source = expected_dump_bytes(run_mem_usage(module), read_system_ram()[0], target['dump_level'])
     free = measured if measured is not None else free_bytes(dump_dir)
+    expected, source = dump_bound(free, read_system_ram()[0], target['dump_level'], lambda: run_mem_usage(module))
     enough, needed = space_check(free, expected, params['min_free_bytes'])
     if enough is None:
         raise Refusal('space_unknown',

@@ -16,6 +16,11 @@ Expected size, best source first:
    ``-d 31`` does: what remains is kernel data, which on real systems is a
    few percent of RAM, and compression shrinks it further), else all of RAM.
 
+Before a crash the question is only whether the dump fits: when the target
+has more room than all of RAM (``whole_ram_bytes``), no dump of this host can
+fill it and ``makedumpfile --mem-usage`` - which reads all of memory and takes
+tens of seconds on a large or slow host - is not run (``dump_bound``).
+
 ``parse_mem_usage`` and ``expected_dump_bytes`` are pure; ``free_bytes``
 asks the file system (``statvfs``) for the space an unprivileged writer
 may use, walking up to the nearest existing directory.
@@ -70,6 +75,27 @@ def expected_dump_bytes(mem_usage_text, ram_bytes, dump_level):
     if ram_bytes:
         return ram_bound(ram_bytes, dump_level), RAM_BOUND_NOTE
     return None, None
+
+
+WHOLE_RAM_NOTE = ('RAM bound: all of RAM with room for headers and the kernel log; the target has more free '
+                  'space, so makedumpfile --mem-usage was not run')
+
+
+def whole_ram_bytes(ram_bytes):
+    """The most a dump of a host with ``ram_bytes`` can take: every page uncompressed, plus
+    1/32 for the headers, page bitmaps and the saved kernel log. None when RAM is unknown."""
+    if not ram_bytes:
+        return None
+    return ram_bytes + ram_bytes // 32
+
+
+def dump_bound(free, ram_bytes, dump_level, read_mem_usage):
+    """``(bytes, source)`` for a space check: the whole-RAM bound when ``free`` exceeds it,
+    else ``expected_dump_bytes`` from ``read_mem_usage()`` (called only then)."""
+    whole_ram = whole_ram_bytes(ram_bytes)
+    if free is not None and whole_ram is not None and free >= whole_ram:
+        return whole_ram, WHOLE_RAM_NOTE
+    return expected_dump_bytes(read_mem_usage(), ram_bytes, dump_level)
 
 
 def existing_ancestor(path, exists=os.path.exists):

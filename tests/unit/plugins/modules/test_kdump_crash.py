@@ -84,7 +84,7 @@ def test_crash_is_scheduled_detached_after_the_marker(run_module, host):
     assert command[0] == '/usr/bin/systemd-run' and '--on-active=7s' in command
     assert command[-3:] == ['/bin/sh', '-c', 'sync; echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger']
     assert result['trigger_command'] == command
-    assert result['expected_dump_bytes'] == GIB // 2 and result['free_bytes'] == 10 * GIB
+    assert result['expected_dump_bytes'] == 2 * GIB + 64 * (1 << 20) and result['free_bytes'] == 10 * GIB
 
 
 def test_without_systemd_run_a_new_session_sleeps_then_crashes(run_module, host):
@@ -193,6 +193,25 @@ def test_not_enough_space_for_the_ram_bound_is_refused(run_module, host):
     result, failed = run_module(kdump_crash.main, host.args())
     assert failed and 'has 104857600 bytes free but the dump needs up to 536870912 (RAM bound' in result['msg']
     assert_untouched(host)
+
+
+def test_more_room_than_ram_skips_reading_all_of_memory(run_module, host):
+    host.binaries['makedumpfile'] = '/usr/sbin/makedumpfile'
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and result['triggered']
+    assert result['expected_dump_bytes'] == 2 * GIB + 64 * (1 << 20)
+    assert 'makedumpfile --mem-usage was not run' in result['expected_source']
+    assert not [argv for argv in host.commands if argv[0] == '/usr/sbin/makedumpfile']
+
+
+def test_less_room_than_ram_counts_the_pages(run_module, host):
+    host.binaries['makedumpfile'] = '/usr/sbin/makedumpfile'
+    host.free = GIB
+    result, failed = run_module(kdump_crash.main, host.args())
+    assert not failed and result['triggered']
+    assert host.commands[0] == ['/usr/sbin/makedumpfile', '--mem-usage', '/proc/kcore']
+    # The fake makedumpfile prints nothing: the bound comes from RAM.
+    assert result['expected_dump_bytes'] == GIB // 2 and result['expected_source'].startswith('RAM bound: a quarter')
 
 
 def test_min_free_bytes_replaces_the_estimate(run_module, host):

@@ -10,11 +10,14 @@ import pytest
 
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.space import (
     RAM_BOUND_NOTE,
+    WHOLE_RAM_NOTE,
+    dump_bound,
     existing_ancestor,
     expected_dump_bytes,
     free_bytes,
     parse_mem_usage,
     space_check,
+    whole_ram_bytes,
 )
 
 GIB = 1 << 30
@@ -51,6 +54,44 @@ def test_expected_size_keeps_what_the_dump_level_keeps(fixture_text, dump_level,
 ])
 def test_without_mem_usage_the_bound_comes_from_ram(output, dump_level, expected):
     assert expected_dump_bytes(output, 2 * GIB, dump_level) == (expected, RAM_BOUND_NOTE)
+
+
+class MemUsage(object):
+    """Stands for makedumpfile --mem-usage; counts how often it was asked."""
+
+    def __init__(self, text):
+        self.text = text
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.text
+
+
+def test_whole_ram_bound_has_room_for_headers():
+    assert whole_ram_bytes(2 * GIB) == 2 * GIB + 64 * (1 << 20)
+    assert whole_ram_bytes(None) is None and whole_ram_bytes(0) is None
+
+
+@pytest.mark.parametrize('free', [2 * GIB + 64 * (1 << 20), 100 * GIB])
+def test_more_room_than_ram_needs_no_mem_usage(free):
+    mem_usage = MemUsage('never read')
+    assert dump_bound(free, 2 * GIB, 31, mem_usage) == (2 * GIB + 64 * (1 << 20), WHOLE_RAM_NOTE)
+    assert mem_usage.calls == 0
+
+
+def test_less_room_than_ram_asks_mem_usage(fixture_text):
+    mem_usage = MemUsage(fixture_text('kdump_status/makedumpfile_mem-usage_2g.txt'))
+    assert dump_bound(2 * GIB, 2 * GIB, 31, mem_usage) == (49099 * 4096, 'makedumpfile --mem-usage')
+    assert mem_usage.calls == 1
+
+
+@pytest.mark.parametrize('free, ram', [(None, 2 * GIB), (100 * GIB, None)])
+def test_unknown_free_space_or_ram_asks_mem_usage(free, ram):
+    mem_usage = MemUsage(None)
+    expected = (GIB // 2, RAM_BOUND_NOTE) if ram else (None, None)
+    assert dump_bound(free, ram, 31, mem_usage) == expected
+    assert mem_usage.calls == 1
 
 
 def test_without_any_data_the_size_is_unknown():
