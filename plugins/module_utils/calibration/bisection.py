@@ -45,7 +45,7 @@ bound and one step below it.
     {"bounds": {"lower_bytes", "upper_bytes", "step_bytes", "lower_source", "upper_source"},
      "margin_percent": 25, "probe_limit": null, "max_probes": 4,
      "probes": [{"size", "size_bytes", "outcome", "verdict", "reason", "detail", "seconds"}],
-     "status": "calibrating", "detail": "...", "next_probe_bytes": 201326592,
+     "status": "calibrating", "detail": "...", "next_probe": "192M", "next_probe_bytes": 201326592,
      "smallest_capturing_bytes": null, "largest_too_small_bytes": null,
      "recommended_bytes": null, "final": null}
 
@@ -161,7 +161,7 @@ def start_state(bounds, margin_percent=DEFAULT_MARGIN_PERCENT, probe_limit=None)
 def stopped_state(detail, outcome=None):
     """The state of a host whose calibration could not start."""
     return {'bounds': None, 'margin_percent': None, 'probe_limit': None, 'max_probes': 0, 'probes': [],
-            'final': None, 'status': STATUS_STOPPED, 'detail': detail, 'next_probe_bytes': None,
+            'final': None, 'status': STATUS_STOPPED, 'detail': detail, 'next_probe_bytes': None, 'next_probe': None,
             'smallest_capturing_bytes': None, 'largest_too_small_bytes': None, 'recommended_bytes': None,
             'start_outcome': outcome}
 
@@ -178,9 +178,10 @@ def _advance(state):
     largest_too_small = max(too_small) if too_small else None
     state.update(smallest_capturing_bytes=smallest, largest_too_small_bytes=largest_too_small,
                  recommended_bytes=recommended_size(smallest, state['margin_percent'], step) if smallest else None,
-                 next_probe_bytes=None)
+                 next_probe_bytes=None, next_probe=None)
     if not probes:
         state.update(status=STATUS_CALIBRATING, next_probe_bytes=bounds['upper_bytes'],
+                     next_probe=format_size(bounds['upper_bytes']),
                      detail='first probe at the upper bound %s' % format_size(bounds['upper_bytes']))
         return state
     last = probes[-1]
@@ -211,7 +212,7 @@ def _advance(state):
         next_probe = bottom + step * points
     else:
         next_probe = bottom + step * ((points + 1) // 2)
-    state.update(status=STATUS_CALIBRATING, next_probe_bytes=next_probe,
+    state.update(status=STATUS_CALIBRATING, next_probe_bytes=next_probe, next_probe=format_size(next_probe),
                  detail='between %s (too small) and %s (captures)' % (format_size(bottom), format_size(smallest)))
     return state
 

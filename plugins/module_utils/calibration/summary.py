@@ -15,7 +15,8 @@ calibrated, and returns the JSON the playbook writes and hands to AWX::
                         "step": "16M", "smallest_capturing": "112M", "largest_too_small": "96M",
                         "recommended": "144M", "class_recommended": "144M", "apply": "144M",
                         "probes": [{"size": "128M", "outcome": "complete", "verdict": "captured", "seconds": 181, ...}],
-                        "seconds": 733, "original": {"value": "384M-:128M", "low": null}, "final": null}},
+                        "seconds": 733, "original": {"value": "384M-:128M", "low": null}, "final": null,
+                        "restore_error": null, "ok": true}},
      "classes": {"x86_64 2G-4G 6.1.0-28-amd64 local makedumpfile -l -d 31":
                      {"id": "c1", "key": {...}, "hosts": ["web1"], "calibrated_hosts": ["web1"],
                       "hosts_without_result": {}, "upper": "128M", "smallest_capturing": "112M",
@@ -27,7 +28,7 @@ recommendation when the host itself has a result and the class has one, else
 null (the host keeps its original reservation).  A class has no
 recommendation when one of its hosts is ``upper_bound_fails``: the platform
 default does not capture on that host, so no smaller size may be applied to
-its class.
+its class.  ``ok`` says whether the run did its job on the host (``host_ok``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -65,7 +66,7 @@ def _sized(record, name, value):
 def _host_record(state):
     if state is None:
         return {'status': STATUS_NOT_CALIBRATED, 'detail': NOT_CALIBRATED_DETAIL, 'key': None, 'probes': [],
-                'original': None, 'final': None, 'recommended_bytes': None}
+                'original': None, 'final': None, 'restore_error': None, 'recommended_bytes': None}
     status, detail = state.get('status'), state.get('detail')
     if status == STATUS_CALIBRATING:
         status, detail = STATUS_STOPPED, UNREACHABLE_DETAIL
@@ -73,7 +74,7 @@ def _host_record(state):
     record = {'status': status, 'detail': detail, 'key': state.get('class'),
               'lower_source': bounds.get('lower_source'), 'upper_source': bounds.get('upper_source'),
               'probes': list(state.get('probes') or []), 'original': state.get('original'),
-              'final': state.get('final')}
+              'final': state.get('final'), 'restore_error': state.get('restore_error')}
     for name, value in (('lower', bounds.get('lower_bytes')), ('upper', bounds.get('upper_bytes')),
                         ('step', bounds.get('step_bytes')),
                         ('smallest_capturing', state.get('smallest_capturing_bytes')),
@@ -83,6 +84,14 @@ def _host_record(state):
     timed = record['probes'] + ([record['final']] if record['final'] else [])
     record['seconds'] = sum(int(probe.get('seconds') or 0) for probe in timed)
     return record
+
+
+def host_ok(record):
+    """A host the run did its job on: a proven result, a final test that captured (if one ran) and its
+    reservation put back or applied without an error."""
+    final = record.get('final')
+    return bool(record['status'] in RESULT_STATUSES and not record.get('restore_error')
+                and (not final or final.get('verdict') == CAPTURED))
 
 
 def _class_note(hosts, records):
@@ -125,6 +134,7 @@ def build_report(states):
         _sized(record, 'class_recommended', entry['recommended_bytes'] if entry else None)
         applies = record['status'] in RESULT_STATUSES and record['class_recommended_bytes']
         _sized(record, 'apply', record['class_recommended_bytes'] if applies else None)
+        record['ok'] = host_ok(record)
     return {'hosts': records, 'classes': classes}
 
 
@@ -148,7 +158,7 @@ def class_rows(report):
 
 def host_rows(report):
     """Header and one row per host, sorted by name."""
-    rows = [['host', 'class', 'status', 'probes', 'too small', 'captures', 'recommended', 'class', 'final', 'time',
+    rows = [['host', 'class', 'status', 'probes', 'too small', 'captures', 'recommended', 'class recommended', 'final', 'time',
              'detail']]
     for host in sorted(report.get('hosts') or {}):
         record = report['hosts'][host]
