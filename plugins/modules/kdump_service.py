@@ -53,7 +53,11 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports the commands that would run in RV(actions); the host is not changed.
+    details:
+      - Reports the commands that would run in RV(actions); the host is not changed.
+      - Where kdump is not installed yet (its unit or tool is missing), plans as right after its installation
+        (unit disabled and inactive) and returns RV(installed=false), so a check run of a play that installs
+        kdump first completes. Without check mode that is an error.
   diff_mode:
     support: none
   platform:
@@ -130,6 +134,12 @@ last_test:
   returned: when kdumpctl prints it
   type: dict
   sample: {"state": "success", "date": "Tue Jan  2 10:00:00 UTC 2024", "line": "Notice: Last successful vmcore creation test on Tue Jan  2 10:00:00 UTC 2024"}
+installed:
+  description:
+    - Whether kdump's unit and tool are on the host. In check mode, when false, the actions are planned as right
+      after its installation (see the C(check_mode) attribute).
+  returned: always
+  type: bool
 unit:
   description: The systemd unit driven.
   returned: always
@@ -149,6 +159,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crashdump.kdump.plugins.module_utils.service.backend import (
     STATES,
     ServiceError,
+    as_after_install,
     backend_for,
     observe,
     plan_service,
@@ -176,7 +187,8 @@ LOADING_STATES = ('started', 'restarted', 'reloaded', 'rebuilt')
 
 
 def _tool_path(module, platform, backend):
-    return platform.tool_path or module.get_bin_path(backend.tool, required=True)
+    """kdump's own tool; None in check mode when it is not installed (a real run fails)."""
+    return platform.tool_path or module.get_bin_path(backend.tool, required=not module.check_mode)
 
 
 def _journal_lines(module, unit):
@@ -254,21 +266,30 @@ def main():
     tool_path = _tool_path(module, platform, backend)
 
     before = observe(module, backend, systemctl)
+    installed = tool_path is not None and not before['missing']
+    planned_from = before
+    messages = []
+    if not installed and module.check_mode:
+        # A check run of a play that installs kdump first.
+        planned_from = as_after_install(before)
+        tool_path = tool_path or backend.tool
+        messages.append('kdump is not installed (%s, %s): planned as right after its installation'
+                        % (backend.unit, backend.tool))
     try:
-        steps = plan_service(backend.unit, params['state'], params['enabled'], before)
+        steps = plan_service(backend.unit, params['state'], params['enabled'], planned_from)
     except ServiceError as error:
         module.fail_json(msg=str(error), changed=False, operational=before['operational'],
-                         reserved_bytes=before['reserved_bytes'])
+                         reserved_bytes=before['reserved_bytes'], installed=installed)
 
-    messages = []
     actions = run_steps(module, backend, steps, tool_path, systemctl, messages)
     must_be_operational = (params['state'] in LOADING_STATES and params['wait_operational']
                            and not module.check_mode)
     if must_be_operational:
         wait_until_operational(params['timeout'])
     after = before if module.check_mode else observe(module, backend, systemctl)
-    last_test = final_status(module, platform, backend, tool_path, messages)
+    last_test = final_status(module, platform, backend, tool_path, messages) if installed else None
     result = build_result(module, platform, backend, steps, actions, after, messages, last_test)
+    result['installed'] = installed
     if must_be_operational and not after['operational']:
         module.fail_json(msg='kdump is not operational %d s after %s: /sys/kernel/kexec_crash_loaded is not 1; '
                              'see messages' % (params['timeout'], ', '.join(actions) or 'no action'), **result)

@@ -96,6 +96,18 @@ def check_can_load(unit, current):
                            'set it with crashdump.kdump.crashkernel and reboot')
 
 
+def as_after_install(current):
+    """The ``current`` to plan with, in check mode, for a host where kdump is not installed
+    yet: as right after its package is installed (by the step a real run would take
+    first) - the unit known, disabled and inactive, no crash kernel loaded. What the
+    kernel says (reservation, kexec support) stays as read."""
+    assumed = dict(current)
+    assumed.update(missing=False, masked=False, enabled=False, active=False, unit_file_state=None)
+    if assumed.get('operational'):
+        assumed['operational'] = False
+    return assumed
+
+
 def plan_service(unit, state, enabled, current):
     """The list of steps (see the module docstring); raises ``ServiceError``."""
     steps = _state_steps(state, current) if state else []

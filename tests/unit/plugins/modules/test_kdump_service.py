@@ -89,6 +89,39 @@ def test_check_mode_reports_actions_and_runs_none(run_module, host):
     assert result['service_enabled'] is True and result['operational'] is False
 
 
+@pytest.fixture
+def not_installed(host, monkeypatch):
+    """No kdump-tools: systemd does not know the unit and kdump-config is nowhere."""
+    binaries = dict(BINARIES, **{'kdump-config': None})
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
+                        lambda self, name, required=False, opt_dirs=None: binaries.get(name))
+    host.states = [state(False, active=False, enabled=False, missing=True)]
+    return host
+
+
+def test_check_mode_before_installation_plans_as_after_it(run_module, not_installed):
+    result, failed = run_module(kdump_service.main, {'state': 'started', 'enabled': True, 'platform': 'debian'},
+                                check_mode=True)
+    assert not failed and result['changed'] and result['installed'] is False
+    assert result['actions'] == ['/bin/systemctl enable kdump-tools.service', '/bin/systemctl start kdump-tools.service']
+    assert not_installed.commands == []
+    assert result['messages'] == ['kdump is not installed (kdump-tools.service, kdump-config): planned as right after '
+                                  'its installation']
+
+
+def test_without_check_mode_a_missing_kdump_is_an_error(run_module, not_installed):
+    result, failed = run_module(kdump_service.main, {'state': 'started', 'enabled': True, 'platform': 'debian'})
+    assert failed and 'kdump-tools.service is not installed' in result['msg'] and 'install kdump first' in result['msg']
+    assert result['installed'] is False and not result['changed']
+    assert not_installed.commands == []
+
+
+def test_installed_kdump_says_so(run_module, host):
+    host.states = [state(True)]
+    result, failed = run_module(kdump_service.main, {'state': 'started', 'platform': 'debian'}, check_mode=True)
+    assert not failed and result['installed'] is True and not result['changed']
+
+
 @pytest.mark.parametrize('current, message', [
     (state(False, masked=True, active=False), 'kdump.service is masked; unmask it with systemctl unmask kdump.service'),
     (state(None, kexec_reason='the kernel has no /sys/kernel/kexec_crash_loaded: it was built without kexec/crash '

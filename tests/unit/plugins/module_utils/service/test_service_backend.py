@@ -12,6 +12,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.service.backend im
     DebianServiceBackend,
     RhelServiceBackend,
     ServiceError,
+    as_after_install,
     plan_service,
 )
 
@@ -85,3 +86,13 @@ def test_stopping_a_masked_unit_is_allowed():
 def test_backend_commands(backend, step, expected):
     tool = '/usr/sbin/kdump-config' if backend.family == 'debian' else '/usr/bin/kdumpctl'
     assert backend.commands(step, tool, '/bin/systemctl', kernel_release='6.1.0-18-amd64') == expected
+
+
+def test_after_install_the_unit_is_known_disabled_and_idle_the_kernel_as_read():
+    current = {'masked': False, 'missing': True, 'enabled': False, 'active': False, 'unit_file_state': None,
+               'operational': True, 'kexec_reason': None, 'reserved_bytes': 256 << 20, 'reserved_reason': None}
+    assumed = as_after_install(current)
+    assert assumed == dict(current, missing=False, operational=False)
+    assert current['missing'] is True
+    assert plan_service('kdump-tools.service', 'started', True, assumed) == ['enable', 'start']
+    assert as_after_install(dict(current, operational=None))['operational'] is None
