@@ -196,11 +196,11 @@ def _advance(state):
     bottom = largest_too_small if largest_too_small is not None else bounds['lower_bytes'] - step
     points = _grid_points_between(bottom, smallest, step)
     if points == 0:
-        state.update(status=STATUS_CALIBRATED,
-                     detail=('%s captures, %s does not' % (format_size(smallest), format_size(largest_too_small))
-                             if largest_too_small is not None else
-                             '%s captures and is the lower bound (%s)' % (format_size(smallest),
-                                                                           bounds['lower_source'])))
+        if largest_too_small is not None:
+            detail = '%s captures, %s does not' % (format_size(smallest), format_size(largest_too_small))
+        else:
+            detail = '%s captures and is the lower bound (%s)' % (format_size(smallest), bounds['lower_source'])
+        state.update(status=STATUS_CALIBRATED, detail=detail)
         return state
     left = state['probe_limit'] - len(probes) if state['probe_limit'] else None
     if left is not None and left <= 0:

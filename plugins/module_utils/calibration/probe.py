@@ -83,8 +83,9 @@ def probe_verdict(outcome, size_bytes=None, reserved_bytes=None):
     if name not in OUTCOMES:
         return STOP, 'the probe has no known outcome (%r)' % (name,)
     if reserved_bytes not in (None, '') and size_bytes and int(reserved_bytes) != int(size_bytes):
-        return STOP, 'the host reserved %s, not the probe\'s %s' % (format_size(int(reserved_bytes)),
-                                                                   format_size(int(size_bytes)))
+        reason = "the host reserved %s, not the probe's %s" % (format_size(int(reserved_bytes)),
+                                                               format_size(int(size_bytes)))
+        return STOP, reason
     if name == 'complete':
         return CAPTURED, 'the capture left a complete dump'
     if name in TOO_SMALL_OUTCOMES:

@@ -92,8 +92,8 @@ def test_bisection_converges_groups_classes_stops_on_no_space_and_applies(tmp_pa
         ('128M', 'complete', 'captured'), ('80M', 'complete', 'captured'), ('64M', 'refused', 'too_small')]
     assert (hosts['web2']['status'], hosts['web2']['recommended']) == ('calibrated', '112M')
     # No space is no finding about the size: stopped, neither shrunk nor grown.
-    assert [(probe['size'], probe['verdict']) for probe in hosts['web3']['probes']] == [('128M', 'captured'),
-                                                                                       ('80M', 'stop')]
+    web3_probes = [(probe['size'], probe['verdict']) for probe in hosts['web3']['probes']]
+    assert web3_probes == [('128M', 'captured'), ('80M', 'stop')]
     assert hosts['web3']['status'] == 'stopped' and hosts['web3']['smallest_capturing'] == '128M'
 
     assert len(report['classes']) == 2
