@@ -95,9 +95,8 @@ def calibration_settings(step, margin='', minimum='', maximum='', probes=''):
 
 
 def _original(crashkernel):
-    default_entry = next((entry for entry in crashkernel.get('configured') or [] if entry.get('default')), None)
-    if default_entry is not None:
-        return {'value': default_entry.get('crashkernel'), 'low': default_entry.get('crashkernel_low')}
+    """The reservation the host runs with. Not ``configured``: the host is read by a
+    check-mode call asking for the platform default, whose ``configured`` is the plan."""
     return {'value': crashkernel.get('running'), 'low': crashkernel.get('running_low')}
 
 

@@ -26,7 +26,7 @@ M = 1024 * 1024
 CRASHKERNEL = {
     'changed': True, 'crashkernel': '384M-:128M', 'running': '256M', 'running_low': None,
     'configured': [{'index': 0, 'kernel': '/boot/vmlinuz-6.1.0-28-amd64', 'title': 'Debian GNU/Linux',
-                    'crashkernel': '256M', 'crashkernel_low': None, 'default': True}],
+                    'crashkernel': '384M-:128M', 'crashkernel_low': None, 'default': True}],
     'reserved_bytes': 268435456, 'system_ram_bytes': 2146938880, 'effective': '128M', 'effective_bytes': 134217728,
     'recommended': '128M', 'recommended_bytes': 134217728, 'default_value': '384M-:128M',
     'estimate': None, 'estimate_reason': 'kdump-config show prints no "crashkernel suggested size"',

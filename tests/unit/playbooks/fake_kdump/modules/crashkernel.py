@@ -36,7 +36,8 @@ def main():
             json.dump(world, handle)
     default_bytes = parse_crashkernel(world['default']).resolve(world['ram'])
     module.exit_json(changed=changed, crashkernel=value, running=world['configured'], running_low=None,
-                     configured=[{'index': 0, 'default': True, 'crashkernel': world['configured'],
+                     # As the real module: the boot entries after the change - in check mode, the plan.
+                     configured=[{'index': 0, 'default': True, 'crashkernel': value,
                                   'crashkernel_low': None}],
                      reserved_bytes=world['reserved_bytes'], system_ram_bytes=world['ram'],
                      effective=format_size(effective) if effective else None, effective_bytes=effective,
