@@ -1,25 +1,18 @@
 # Copyright: Contributors to the crashdump.kdump project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""calibrate on the controller alone: the real playbook and role tasks, fake host modules.
-
-The collection is laid out again next to a small playbook, with the host
-modules replaced by the fakes of ``fake_kdump/`` (ansible-playbook finds
-collections next to the playbook first). Each host is a local connection
-whose Python names the host to the fakes; its world says what the host
-reserves and from which size its captures are complete.
+"""calibrate on the controller alone: the real playbook and role tasks, fake host modules
+(``fake_world``); a host's world says what it reserves and from which size its captures
+are complete.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-import stat
-import sys
 
-COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
-FAKES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fake_kdump')
+from ansible_collections.crashdump.kdump.tests.unit.playbooks.fake_world import lay_out, read_world
+
 M = 1024 * 1024
 G = 1024 * M
 
@@ -34,40 +27,9 @@ WORLD = {
 
 
 def _setup(tmp_path, hosts):
-    world = tmp_path / 'world'
-    world.mkdir()
-    collection = tmp_path / 'play' / 'collections' / 'ansible_collections' / 'crashdump' / 'kdump'
-    (collection / 'plugins').mkdir(parents=True)
-    for name in ('galaxy.yml', 'meta', 'playbooks', 'roles'):
-        os.symlink(os.path.join(COLLECTION, name), str(collection / name))
-    for name in os.listdir(os.path.join(COLLECTION, 'plugins')):
-        if name not in ('modules', 'action', '__pycache__'):
-            os.symlink(os.path.join(COLLECTION, 'plugins', name), str(collection / 'plugins' / name))
-    for kind in ('modules', 'action'):
-        (collection / 'plugins' / kind).mkdir()
-        for name in os.listdir(os.path.join(COLLECTION, 'plugins', kind)):
-            if name.endswith('.py'):
-                source = os.path.join(FAKES, kind, name)
-                if not os.path.exists(source):
-                    source = os.path.join(COLLECTION, 'plugins', kind, name)
-                os.symlink(source, str(collection / 'plugins' / kind / name))
-    (tmp_path / 'play' / 'site.yml').write_text('- name: Calibrate\n  ansible.builtin.import_playbook: crashdump.kdump.calibrate\n')
-    lines = ['[fleet]']
-    for host in hosts:
-        facts = dict(WORLD[host], default='384M-:128M', configured='384M-:128M', reserved_bytes=128 * M)
-        (world / ('%s.json' % host)).write_text(json.dumps(facts))
-        python = tmp_path / ('python-%s' % host)
-        python.write_text('#!/bin/sh\nKDUMP_FAKE_WORLD=%s KDUMP_FAKE_HOST=%s exec %s "$@"\n'
-                          % (world, host, sys.executable))
-        python.chmod(python.stat().st_mode | stat.S_IEXEC)
-        lines.append('%s ansible_python_interpreter=%s' % (host, python))
-    lines += ['[fleet:vars]', 'ansible_connection=local', 'ansible_become=false']
-    (tmp_path / 'inventory.ini').write_text('\n'.join(lines) + '\n')
-    return world
-
-
-def _world(world, host):
-    return json.loads((world / ('%s.json' % host)).read_text())
+    worlds = dict((host, dict(WORLD[host], default='384M-:128M', configured='384M-:128M', reserved_bytes=128 * M))
+                  for host in hosts)
+    return lay_out(tmp_path, worlds, '- name: Calibrate\n  ansible.builtin.import_playbook: crashdump.kdump.calibrate\n')
 
 
 def _run(tmp_path, run_playbook, **extra):
@@ -105,9 +67,9 @@ def test_bisection_converges_groups_classes_stops_on_no_space_and_applies(tmp_pa
     for host in ('web1', 'web2'):
         assert hosts[host]['final']['size'] == '144M' and hosts[host]['final']['outcome'] == 'complete', host
         assert hosts[host]['ok'] is True
-        assert _world(world, host)['configured'] == '144M'
-        assert _world(world, host)['set'][-2:] == ['384M-:128M', '144M']
-    assert _world(world, 'web3')['configured'] == '384M-:128M' and hosts['web3']['ok'] is False
+        assert read_world(world, host)['configured'] == '144M'
+        assert read_world(world, host)['set'][-2:] == ['384M-:128M', '144M']
+    assert read_world(world, 'web3')['configured'] == '384M-:128M' and hosts['web3']['ok'] is False
     assert 'upper bound' in run.stdout and 'c1' in run.stdout
 
 
@@ -119,12 +81,12 @@ def test_two_probes_are_the_upper_bound_and_one_step_below_and_the_original_is_r
     assert [probe['size'] for probe in host['probes']] == ['128M', '112M']
     assert (host['status'], host['smallest_capturing'], host['recommended']) == ('probe_limit', '112M', '144M')
     assert host['final'] is None and host['original'] == {'value': '384M-:128M', 'low': None}
-    assert _world(world, 'web1')['set'] == ['128M', '112M', '384M-:128M']
-    assert _world(world, 'web1')['crashes'] == 2
+    assert read_world(world, 'web1')['set'] == ['128M', '112M', '384M-:128M']
+    assert read_world(world, 'web1')['crashes'] == 2
 
 
 def test_without_the_confirmation_no_host_is_touched(tmp_path, run_playbook):
     world = _setup(tmp_path, ['web1'])
     run = _run(tmp_path, run_playbook, kdump_crash_test_confirm='')
     assert run.returncode == 2 and 'kdump_crash_test_confirm must be the word crash' in run.stdout
-    assert 'set' not in _world(world, 'web1') and not (tmp_path / 'calibration.json').exists()
+    assert 'set' not in read_world(world, 'web1') and not (tmp_path / 'calibration.json').exists()

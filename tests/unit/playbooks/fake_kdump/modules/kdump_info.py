@@ -17,7 +17,7 @@ def main():
     with open(os.path.join(os.environ['KDUMP_FAKE_WORLD'], os.environ['KDUMP_FAKE_HOST'] + '.json')) as handle:
         world = json.load(handle)
     module.exit_json(changed=False, platform={'name': 'debian', 'family': 'debian', 'major': 12},
-                     service={'enabled': True, 'active': True}, operational=True,
+                     service={'enabled': True, 'active': True}, operational=world.get('operational', True),
                      crashkernel={'configured': world['configured'], 'running': world['configured'],
                                   'reserved_bytes': world['reserved_bytes']},
                      config={'type': 'local', 'location': None, 'path': '/var/crash', 'local_dir': '/var/crash',
