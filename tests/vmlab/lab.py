@@ -121,6 +121,16 @@ class LabError(Exception):
     """A lab step failed; the message says which and why."""
 
 
+class GuestStalled(LabError):
+    """The guest's kernel reported an RCU stall while booting: it will not come up."""
+
+
+# What an emulated guest kernel prints when its CPUs stop taking timer interrupts
+# (seen under TCG with the trixie kernel: "rcu_preempt detected stalls on
+# CPUs/tasks", then nothing more - no login, no SSH, the boot never ends).
+STALL_MARKERS = ("detected stalls on CPUs/tasks",)
+
+
 def log(message: str) -> None:
     print(f"[vmlab] {message}", file=sys.stderr, flush=True)
 
@@ -497,6 +507,7 @@ class Fleet:
             raise LabError(f"{guest['name']} is already running")
         with open(guest["serial_log"], "ab") as serial:
             serial.write(f"\n==== [vmlab] QEMU start {time.strftime('%F %T')} ====\n".encode())
+            guest["serial_offset"] = serial.tell()
         run(self.qemu_argv(guest), timeout=60, capture_output=True)
         guest["started_at"] = time.time()
         self.save()
@@ -548,8 +559,18 @@ class Fleet:
         if not self.wait_exit(guest, 15):
             raise LabError(f"{guest['name']}: QEMU pid {pid} survived SIGKILL")
 
-    def wait_ssh(self, guest: dict, timeout: float = BOOT_TIMEOUT) -> float:
-        """Poll until 'true' runs over SSH; return the seconds it took."""
+    @staticmethod
+    def stalled(guest: dict) -> bool:
+        """Whether the guest's kernel reported an RCU stall since its QEMU started."""
+        with contextlib.suppress(OSError), open(guest["serial_log"], "rb") as serial:
+            serial.seek(guest.get("serial_offset", 0))
+            text = serial.read().decode(errors="replace")
+            return any(marker in text for marker in STALL_MARKERS)
+        return False
+
+    def wait_ssh(self, guest: dict, timeout: float = BOOT_TIMEOUT, *, stop_on_stall: bool = False) -> float:
+        """Poll until 'true' runs over SSH; return the seconds it took. With stop_on_stall,
+        raise GuestStalled as soon as the serial console shows the kernel stalled."""
         started = time.monotonic()
         deadline = started + timeout
         argv = ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=5", "-i", guest["key"],
@@ -562,6 +583,9 @@ class Fleet:
                 if subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, timeout=20, check=False).returncode == 0:
                     return time.monotonic() - started
+            if stop_on_stall and self.stalled(guest):
+                raise GuestStalled(f"{guest['name']}: the kernel stalled while booting; serial log: "
+                                   f"{guest['serial_log']}\n{self.serial_tail(guest, 8)}")
             time.sleep(1)
         raise LabError(f"{guest['name']}: no SSH within {timeout:.0f} s; serial log: "
                        f"{guest['serial_log']}\n{self.serial_tail(guest)}")
@@ -634,9 +658,27 @@ class Fleet:
             self.start(guest)
             log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
         for guest in self.guests:
-            seconds = self.wait_ssh(guest)
+            seconds = self.boot_fresh(guest)
             log(f"{guest['name']}: ssh up after {seconds:.0f} s")
         self.setup_lan()
+
+    def boot_fresh(self, guest: dict) -> float:
+        """Wait for SSH on a guest booting its new overlay. A first boot that stalls in the
+        emulated kernel (STALL_MARKERS) or never answers is not what any test is about:
+        QEMU is stopped and the guest boots once more. Returns the seconds of the boot
+        that answered."""
+        try:
+            return self.wait_ssh(guest, stop_on_stall=True)
+        except GuestStalled as exc:
+            reason = str(exc).splitlines()[0]
+        except LabError as exc:
+            if self.pid(guest) is None:
+                raise
+            reason = str(exc).splitlines()[0]
+        log(f"{reason}; starting it once more")
+        self.stop(guest)
+        self.start(guest)
+        return self.wait_ssh(guest)
 
     def kill(self, guest: dict) -> bool:
         """Pull the plug: QEMU quits at once, the guest is not told (no ACPI).
