@@ -121,10 +121,6 @@ class LabError(Exception):
     """A lab step failed; the message says which and why."""
 
 
-class GuestStalled(LabError):
-    """The guest's kernel reported an RCU stall while booting: it will not come up."""
-
-
 # What an emulated guest kernel prints when its CPUs stop taking timer interrupts
 # (seen under TCG with the trixie kernel: "rcu_preempt detected stalls on
 # CPUs/tasks", then nothing more - no login, no SSH, the boot never ends).
@@ -570,7 +566,7 @@ class Fleet:
 
     def wait_ssh(self, guest: dict, timeout: float = BOOT_TIMEOUT, *, stop_on_stall: bool = False) -> float:
         """Poll until 'true' runs over SSH; return the seconds it took. With stop_on_stall,
-        raise GuestStalled as soon as the serial console shows the kernel stalled."""
+        give up (LabError) as soon as the serial console shows the kernel stalled."""
         started = time.monotonic()
         deadline = started + timeout
         argv = ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=5", "-i", guest["key"],
@@ -584,7 +580,7 @@ class Fleet:
                                   stderr=subprocess.DEVNULL, timeout=20, check=False).returncode == 0:
                     return time.monotonic() - started
             if stop_on_stall and self.stalled(guest):
-                raise GuestStalled(f"{guest['name']}: the kernel stalled while booting; serial log: "
+                raise LabError(f"{guest['name']}: the kernel stalled while booting; serial log: "
                                    f"{guest['serial_log']}\n{self.serial_tail(guest, 8)}")
             time.sleep(1)
         raise LabError(f"{guest['name']}: no SSH within {timeout:.0f} s; serial log: "
@@ -669,13 +665,11 @@ class Fleet:
         that answered."""
         try:
             return self.wait_ssh(guest, stop_on_stall=True)
-        except GuestStalled as exc:
-            reason = str(exc).splitlines()[0]
         except LabError as exc:
+            # QEMU itself gone is not a boot that hung.
             if self.pid(guest) is None:
                 raise
-            reason = str(exc).splitlines()[0]
-        log(f"{reason}; starting it once more")
+            log(f"{str(exc).splitlines()[0]}; starting it once more")
         self.stop(guest)
         self.start(guest)
         return self.wait_ssh(guest)
