@@ -581,7 +581,7 @@ class Fleet:
                     return time.monotonic() - started
             if stop_on_stall and self.stalled(guest):
                 raise LabError(f"{guest['name']}: the kernel stalled while booting; serial log: "
-                                   f"{guest['serial_log']}\n{self.serial_tail(guest, 8)}")
+                               f"{guest['serial_log']}\n{self.serial_tail(guest, 8)}")
             time.sleep(1)
         raise LabError(f"{guest['name']}: no SSH within {timeout:.0f} s; serial log: "
                        f"{guest['serial_log']}\n{self.serial_tail(guest)}")
