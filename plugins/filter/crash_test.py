@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import (
     caller_outcome,
+    crash_test_failed,
     not_returned_outcome,
 )
 
@@ -68,4 +69,4 @@ def crash_test_outcomes(hosts, hostvars):
 class FilterModule(object):
     def filters(self):
         return {'crash_test_failure': crash_test_failure, 'crash_outcome': crash_outcome,
-                'crash_test_outcomes': crash_test_outcomes}
+                'crash_test_outcomes': crash_test_outcomes, 'crash_test_failed': crash_test_failed}

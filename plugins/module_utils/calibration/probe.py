@@ -68,6 +68,7 @@ _STOP_REASONS = {
     'not_crashed': 'the host never crashed',
     'not_tested': 'no crash test ran',
     'current': 'no crash test ran',
+    'skipped': 'check mode crashed nothing',
 }
 
 

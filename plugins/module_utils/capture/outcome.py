@@ -32,9 +32,13 @@ The caller decides the others, because no module runs on the host then;
 * ``not_tested`` - no test ran (the failure budget was spent before the
   host's batch, or the host was unreachable);
 * ``current`` - no test was needed: the last complete test still covers the
-  host as it is now (``kdump_verify_only_stale``); counts as proven.
+  host as it is now (``kdump_verify_only_stale``); counts as proven;
+* ``skipped`` - check mode: nothing was crashed (the preflight passed, or the
+  run would first change the host, so a preflight now would judge the old
+  state); proves nothing and fails nothing.
 
-``OK_OUTCOMES`` are the ones that prove capture.
+``OK_OUTCOMES`` are the ones that prove capture; ``PASSING_OUTCOMES`` the ones
+that do not fail the host (``crash_test_failed``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,9 +47,10 @@ __metaclass__ = type
 import os
 
 OUTCOMES = ('complete', 'incomplete', 'no_capture', 'not_crashed', 'not_returned', 'refused', 'error',
-            'not_tested', 'current')
-CALLER_OUTCOMES = ('not_returned', 'refused', 'error', 'not_tested', 'current')
+            'not_tested', 'current', 'skipped')
+CALLER_OUTCOMES = ('not_returned', 'refused', 'error', 'not_tested', 'current', 'skipped')
 OK_OUTCOMES = ('complete', 'current')
+PASSING_OUTCOMES = OK_OUTCOMES + ('skipped',)
 
 
 def outcome_record(outcome, detail, dump=None):
@@ -53,6 +58,12 @@ def outcome_record(outcome, detail, dump=None):
     if outcome not in OUTCOMES:
         raise ValueError('outcome %r is not one of %s' % (outcome, ', '.join(OUTCOMES)))
     return {'outcome': outcome, 'complete': outcome in OK_OUTCOMES, 'detail': detail, 'dump': dump}
+
+
+def crash_test_failed(record):
+    """Whether the outcome ``record`` fails its host: anything but a proven
+    capture or a check-mode skip, a missing or malformed record included."""
+    return not isinstance(record, dict) or record.get('outcome') not in PASSING_OUTCOMES
 
 
 def caller_outcome(outcome, detail, dump=None):

@@ -116,7 +116,7 @@ REASONS = (REASON_KERNEL, REASON_CONFIGURATION, REASON_RESERVATION, REASON_MEMOR
 # nothing to record: the crash was refused, never happened, no test ran, or
 # none was needed because the proof was current.
 RECORDABLE_OUTCOMES = ('complete', 'incomplete', 'no_capture', 'not_returned', 'error')
-NO_TEST_OUTCOMES = ('refused', 'not_crashed', 'not_tested', 'current')
+NO_TEST_OUTCOMES = ('refused', 'not_crashed', 'not_tested', 'current', 'skipped')
 _OUTCOME_KEYS = ('outcome', 'complete', 'dump')
 _TARGET_KEYS = ('type', 'location', 'path')
 

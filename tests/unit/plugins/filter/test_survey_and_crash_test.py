@@ -73,8 +73,9 @@ def test_current_counts_as_proven_and_unknown_names_fail():
     with pytest.raises(AnsibleFilterError, match='complete'):
         crash_outcome('complete', 'decided from the dumps')
     with pytest.raises(AnsibleFilterError):
-        crash_outcome('skipped', 'no such outcome')
-    assert set(['current', 'not_tested', 'error']) <= set(OUTCOMES)
+        crash_outcome('crashed', 'no such outcome')
+    assert crash_outcome('skipped', 'check mode')['complete'] is False
+    assert set(['current', 'not_tested', 'error', 'skipped']) <= set(OUTCOMES)
 
 
 def test_outcomes_of_the_run_default_to_not_tested():

@@ -1,6 +1,8 @@
 # Copyright: Contributors to the crashdump.kdump project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fake crashdump.kdump.kdump_crash: "crashes" (counts the crash), or refuses no_space at the world's ``no_space_at`` sizes."""
+"""Fake crashdump.kdump.kdump_crash: "crashes" (counts the crash), or refuses like the real preflight -
+not_operational when the world's capture kernel is not loaded, no_space at the world's ``no_space_at``
+sizes. Check mode runs the preflight and crashes nothing, as the real module does."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -23,10 +25,16 @@ def main():
         world = json.load(handle)
     if not module.params['confirm']:
         module.fail_json(msg='refused', refused=True, refusal='not_confirmed', outcome=refused_outcome('confirm'))
+    if not world.get('operational', True):
+        reason = 'kdump is not operational: the capture kernel is not loaded'
+        module.fail_json(msg='refused, nothing changed: %s' % reason, refused=True, refusal='not_operational',
+                         outcome=refused_outcome(reason))
     if format_size(world['reserved_bytes']) in world.get('no_space_at', []):
         reason = '/var/crash has 1024 bytes free but the dump needs up to 2147483648'
         module.fail_json(msg='refused, nothing changed: %s' % reason, refused=True, refusal='no_space',
                          outcome=refused_outcome(reason))
+    if module.check_mode:
+        module.exit_json(changed=True, triggered=False, marker={'boot_id': 'boot-%d' % world.get('crashes', 0)})
     world['crashes'] = world.get('crashes', 0) + 1
     with open(path, 'w') as handle:
         json.dump(world, handle)

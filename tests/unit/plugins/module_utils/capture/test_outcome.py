@@ -12,6 +12,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome im
     OUTCOMES,
     caller_outcome,
     classify_outcome,
+    crash_test_failed,
     not_returned_outcome,
     outcome_record,
     refused_outcome,
@@ -92,3 +93,27 @@ def test_outcomes_decided_from_the_dumps_are_not_the_callers(outcome):
 def test_unknown_outcome_is_rejected():
     with pytest.raises(ValueError, match="'crashed' is not one of " + ', '.join(OUTCOMES)):
         outcome_record('crashed', 'x')
+
+
+@pytest.mark.parametrize('record, failed', [
+    (outcome_record('complete', 'ok', '/var/crash/1/dump.1'), False),
+    (caller_outcome('current', 'still covers the host'), False),
+    (caller_outcome('skipped', 'check mode: nothing crashed'), False),
+    (outcome_record('incomplete', 'cut'), True),
+    (outcome_record('no_capture', 'none'), True),
+    (outcome_record('not_crashed', 'same boot'), True),
+    (not_returned_outcome(900), True),
+    (refused_outcome('not operational'), True),
+    (caller_outcome('error', 'broke off'), True),
+    (caller_outcome('not_tested', 'budget spent'), True),
+    ({}, True),
+    (None, True),
+    ('complete', True),
+])
+def test_which_outcomes_fail_the_host(record, failed):
+    assert crash_test_failed(record) is failed
+
+
+def test_skipped_proves_nothing():
+    record = caller_outcome('skipped', 'check mode: nothing crashed')
+    assert record['complete'] is False and record['dump'] is None
