@@ -205,8 +205,9 @@ def _advance(state):
     left = state['probe_limit'] - len(probes) if state['probe_limit'] else None
     if left is not None and left <= 0:
         state.update(status=STATUS_PROBE_LIMIT,
-                     detail='%s captures; the probe limit of %d was reached before a size between %s and it was '
-                            'tried' % (format_size(smallest), state['probe_limit'], format_size(bottom)))
+                     detail='%s captures; the probe limit of %d was reached before the sizes from %s to %s were '
+                            'tried' % (format_size(smallest), state['probe_limit'], format_size(bottom + step),
+                                       format_size(smallest - step)))
         return state
     if left is not None and left < _ceil_log2(points + 1):
         next_probe = bottom + step * points

@@ -183,7 +183,8 @@ def test_two_probes_are_the_upper_bound_and_one_step_below():
     final, probed = run(state, 112 * M)
     assert probed == [192, 176]
     assert final['status'] == STATUS_PROBE_LIMIT and final['smallest_capturing_bytes'] == 176 * M
-    assert 'probe limit of 2' in final['detail']
+    # Untried: from the lower bound (the 64M floor) up to one step below the smallest size that captured.
+    assert final['detail'] == '176M captures; the probe limit of 2 was reached before the sizes from 64M to 160M were tried'
 
 
 def test_a_limited_run_that_finds_the_boundary_is_calibrated():
