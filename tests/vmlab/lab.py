@@ -643,14 +643,20 @@ class Fleet:
         else:
             raise LabError("; ".join(broken))
 
-    def up(self, specs: list[dict], accel: str, *, memory_mb: int, cpus: int,
+    def up(self, specs: list[dict], accel: str, *, memory_mb: int | list[int], cpus: int,
            data_disk: str | None = None) -> None:
+        """Boot SPECS. MEMORY_MB is one size for every client guest, or a list the
+        client guests take in turn (two RAM sizes, two classes of host)."""
+        sizes = memory_mb if isinstance(memory_mb, list) else [memory_mb]
+        clients = 0
         for spec in specs:
             spec = dict(spec)
             # A dump server only receives dumps: less memory, no data disk.
             server = spec.get("group") == SERVER_GROUP
-            guest = self.add(accel=accel, memory_mb=SERVER_MEMORY_MB if server else memory_mb, cpus=cpus,
-                             data_disk=None if server else data_disk, **spec)
+            if not server:
+                clients += 1
+            guest = self.add(accel=accel, memory_mb=SERVER_MEMORY_MB if server else sizes[(clients - 1) % len(sizes)],
+                             cpus=cpus, data_disk=None if server else data_disk, **spec)
             self.start(guest)
             log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
         for guest in self.guests:
@@ -726,6 +732,17 @@ class Fleet:
             raise LabError("; ".join(failures))
         self.guests = []
         self.save()
+
+
+def memory_sizes(value: str) -> list[int]:
+    """'2048' or '1536,3072': the guests' memory sizes in MiB."""
+    try:
+        sizes = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 512:
+        raise argparse.ArgumentTypeError(f"memory: MiB (at least 512) or a comma list of them, got {value!r}")
+    return sizes
 
 
 def fleet_specs(count: int, suites: list[str], cloud_image: str | None, servers: int = 0) -> list[dict]:
@@ -952,7 +969,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="dump-server guests server1... in group kdump_lab_servers, after the others "
                          f"({SERVER_MEMORY_MB} MiB each; default $KDUMP_LAB_SERVERS or 0)")
     up.add_argument("--image", help="a cloud qcow2 to boot instead (default $KDUMP_TEST_IMAGE)")
-    up.add_argument("--memory", type=int, default=int(os.environ.get("KDUMP_LAB_MEMORY_MB", "2048")))
+    up.add_argument("--memory", type=memory_sizes, default=os.environ.get("KDUMP_LAB_MEMORY_MB", "2048"),
+                    help="MiB per guest, or a comma list the guests take in turn, e.g. 1536,3072 "
+                         "(default $KDUMP_LAB_MEMORY_MB or 2048)")
     up.add_argument("--cpus", type=int, default=int(os.environ.get("KDUMP_LAB_CPUS", "2")))
     up.add_argument("--data-disk", metavar="SIZE", default=os.environ.get("KDUMP_LAB_DATA_DISK"),
                     help="give every guest an empty data disk of this size, e.g. 64M "
