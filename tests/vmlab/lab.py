@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -647,15 +648,12 @@ class Fleet:
            data_disk: str | None = None) -> None:
         """Boot SPECS. MEMORY_MB is one size for every client guest, or a list the
         client guests take in turn (two RAM sizes, two classes of host)."""
-        sizes = memory_mb if isinstance(memory_mb, list) else [memory_mb]
-        clients = 0
+        client_memory = itertools.cycle(memory_mb if isinstance(memory_mb, list) else [memory_mb])
         for spec in specs:
             spec = dict(spec)
             # A dump server only receives dumps: less memory, no data disk.
             server = spec.get("group") == SERVER_GROUP
-            if not server:
-                clients += 1
-            guest = self.add(accel=accel, memory_mb=SERVER_MEMORY_MB if server else sizes[(clients - 1) % len(sizes)],
+            guest = self.add(accel=accel, memory_mb=SERVER_MEMORY_MB if server else next(client_memory),
                              cpus=cpus, data_disk=None if server else data_disk, **spec)
             self.start(guest)
             log(f"{guest['name']}: QEMU started ({accel}), ssh on 127.0.0.1:{guest['port']}")
