@@ -36,7 +36,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.crashdump.kdump.plugins.filter.fleet import dump_server_of
 from ansible_collections.crashdump.kdump.plugins.filter.tables import human_bytes, text_table
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import parse_since
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture.retention import check_policy
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.retention import DEFAULT_GUARD_SECONDS, check_policy
 from ansible_collections.crashdump.kdump.plugins.module_utils.triage.captures import (
     TRIAGE_SINCE_FORMS,
     parse_duration,
@@ -463,16 +463,19 @@ def _survey_value(value, convert, name):
         raise AnsibleFilterError('%s: %r is not a number' % (name, value))
 
 
-def prune_policy(keep=None, max_age_days=None, max_total_bytes=None, confirm=None):
+def prune_policy(keep=None, max_age_days=None, max_total_bytes=None, confirm=None, guard_seconds=None):
     """The prune playbook's policy, checked once on the controller (AWX survey strings accepted).
 
     Returns ``keep``, ``max_age_days``, ``max_total_bytes`` (bytes) - each
-    None when not given - and ``delete`` (true only for ``confirm``
-    ``delete``).  Fails naming the variable when a value is wrong or no rule
-    is given.
+    None when not given -, ``guard_seconds`` (the module's default when not
+    given) and ``delete`` (true only for ``confirm`` ``delete``).  Fails
+    naming the variable when a value is wrong or no rule is given.
     """
     keep = _survey_value(keep, int, 'kdump_prune_keep')
     max_age_days = _survey_value(max_age_days, float, 'kdump_prune_max_age_days')
+    guard_seconds = _survey_value(guard_seconds, int, 'kdump_prune_guard_seconds')
+    if guard_seconds is None:
+        guard_seconds = DEFAULT_GUARD_SECONDS
     if isinstance(max_total_bytes, str) and not max_total_bytes.strip():
         max_total_bytes = None
     confirm = '' if confirm is None else str(confirm).strip()
@@ -480,15 +483,16 @@ def prune_policy(keep=None, max_age_days=None, max_total_bytes=None, confirm=Non
         raise AnsibleFilterError('kdump_prune_confirm: %r is not the word delete; give delete to delete, or leave it '
                                  'empty for a dry run' % (confirm,))
     try:
-        policy = check_policy(keep, max_age_days, max_total_bytes)
+        policy = check_policy(keep, max_age_days, max_total_bytes, guard_seconds)
     except ValueError as error:
         message = str(error)
-        if message.startswith(('keep:', 'max_age_days:', 'max_total_bytes:')):
+        if message.startswith(('keep:', 'max_age_days:', 'max_total_bytes:', 'guard_seconds:')):
             raise AnsibleFilterError('kdump_prune_%s' % message)
         raise AnsibleFilterError('give at least one of kdump_prune_keep, kdump_prune_max_age_days or '
                                  'kdump_prune_max_total_bytes: without a rule nothing is deleted')
     return {'keep': policy['keep'], 'max_age_days': policy['max_age_days'],
-            'max_total_bytes': policy['max_total_bytes'], 'delete': confirm == 'delete'}
+            'max_total_bytes': policy['max_total_bytes'], 'guard_seconds': policy['guard_seconds'],
+            'delete': confirm == 'delete'}
 
 
 def prune_report(hosts, hostvars, jobs, tag_hosts=None):

@@ -380,10 +380,14 @@ def test_df_output_without_a_line_fails(output):
 # --- retention -------------------------------------------------------------------------
 
 @pytest.mark.parametrize('args, expected', [
-    (('3', '', '', ''), {'keep': 3, 'max_age_days': None, 'max_total_bytes': None, 'delete': False}),
+    (('3', '', '', ''), {'keep': 3, 'max_age_days': None, 'max_total_bytes': None, 'guard_seconds': 600,
+                         'delete': False}),
     ((None, '30', '10G', 'delete'), {'keep': None, 'max_age_days': 30.0, 'max_total_bytes': 10 * 1024 ** 3,
-                                     'delete': True}),
-    ((0, 1.5, 1048576, None), {'keep': 0, 'max_age_days': 1.5, 'max_total_bytes': 1048576, 'delete': False}),
+                                     'guard_seconds': 600, 'delete': True}),
+    ((0, 1.5, 1048576, None, '60'), {'keep': 0, 'max_age_days': 1.5, 'max_total_bytes': 1048576,
+                                     'guard_seconds': 60, 'delete': False}),
+    (('1', '', '', '', 0), {'keep': 1, 'max_age_days': None, 'max_total_bytes': None, 'guard_seconds': 0,
+                            'delete': False}),
 ])
 def test_prune_policy_takes_survey_answers(args, expected):
     assert prune_policy(*args) == expected
@@ -396,6 +400,8 @@ def test_prune_policy_takes_survey_answers(args, expected):
     (('', 'soon', '', ''), 'kdump_prune_max_age_days: '),
     (('', '', '10 gigs', ''), 'kdump_prune_max_total_bytes: '),
     (('3', '', '', 'yes'), "kdump_prune_confirm: 'yes' is not the word delete"),
+    (('3', '', '', '', 'soon'), 'kdump_prune_guard_seconds: '),
+    (('3', '', '', '', '-5'), 'kdump_prune_guard_seconds: -5 is not 0 or a positive number'),
 ])
 def test_prune_policy_rejects_names_the_variable(args, message):
     with pytest.raises(AnsibleFilterError, match=message):
