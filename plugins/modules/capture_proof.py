@@ -15,7 +15,8 @@ author:
   - crashdump.kdump contributors (@crashdump)
 description:
   - Run on the tested host once its crash test has been judged (the judge, M(crashdump.kdump.vmcore_info), may have
-    run on a dump server). Records the outcome together with the host state the test covered, so that
+    run on a dump server). For a dump kept on the host itself, O(find_dump=true) finds and judges it in the same
+    call - one round trip instead of two right after the host is back. Records the outcome together with the host state the test covered, so that
     M(crashdump.kdump.kdump_info) can tell later whether the proof still holds for the host as it is then
     (its RV(crashdump.kdump.kdump_info#module:proof)).
   - The covered state comes from the crash marker M(crashdump.kdump.kdump_crash) wrote just before the crash - the
@@ -36,8 +37,28 @@ options:
       - C(outcome) is one of C(complete), C(incomplete), C(no_capture), C(not_returned), C(error); C(complete)
         must be true for C(complete) only. C(refused), C(not_crashed), C(not_tested) and C(current) are rejected -
         no test crash happened, so there is no test to record.
-      - Required with O(state=present); not allowed with O(state=absent).
+      - Required with O(state=present) unless O(find_dump=true); not allowed with O(state=absent).
     type: dict
+  find_dump:
+    description:
+      - Find the crash test's dump on this host and judge it instead of taking O(outcome) - what
+        M(crashdump.kdump.vmcore_info) with O(crashdump.kdump.vmcore_info#module:since=marker) reports as its
+        RV(crashdump.kdump.vmcore_info#module:outcome), from the capture directories in the dump directory that the
+        stored marker does not list.
+      - For a local dump target. A dump on an ssh or NFS server is judged there by
+        M(crashdump.kdump.vmcore_info); pass its outcome as O(outcome).
+      - Not allowed with O(outcome) or O(state=absent).
+    type: bool
+    default: false
+  path:
+    description:
+      - With O(find_dump=true), the directory holding the capture directories.
+      - Default - the local dump directory of the kdump configuration, as for
+        O(crashdump.kdump.vmcore_info#module:path); the task fails when dumps go to another host or a raw device.
+    type: path
+  config_file:
+    description: With O(find_dump=true), the kdump configuration to read the default O(path) from.
+    type: path
   state:
     description:
       - V(present) records O(outcome). V(absent) forgets every recorded test - the proof file is removed.
@@ -56,6 +77,7 @@ options:
     default: /var/lib/crashdump-kdump/crash-marker.json
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - crashdump.kdump.platform
 attributes:
   check_mode:
     support: full
@@ -95,6 +117,11 @@ EXAMPLES = r'''
     outcome: "{{ vmcores.outcome }}"
     marker: "{{ crash.marker }}"
 
+- name: Or, for a dump kept on the host, find it, judge it and record the outcome in one task
+  crashdump.kdump.capture_proof:
+    find_dump: true
+    marker: "{{ crash.marker }}"
+  register: proof
 - name: Later - is the proof still about this host?
   crashdump.kdump.kdump_info:
   register: kdump
@@ -152,6 +179,15 @@ outcome:
   type: dict
   sample: {"outcome": "complete", "complete": true, "dump": "/var/crash/202601261040/dump.202601261040",
            "detail": "the capture left a complete kdump-compressed dump in /var/crash/202601261040"}
+dumps:
+  description:
+    - With O(find_dump=true), the capture directories the crash test left, oldest first - each as in
+      RV(crashdump.kdump.vmcore_info#module:dumps).
+  returned: with O(find_dump=true), when the host has crashed
+  type: list
+  elements: dict
+  sample: [{"name": "202601261040", "path": "/var/crash/202601261040", "layout": "debian", "complete": true,
+            "dump_file": "/var/crash/202601261040/dump.202601261040", "format": "kdump-compressed", "reason": null}]
 proof:
   description:
     - The last complete test as the file now holds it - C(tested_at), C(triggered_at), C(dump), C(boot_id) and
@@ -183,10 +219,17 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker imp
     write_state_file,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import classify_outcome
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import new_dump_verdicts
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import local_dump_dir
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import PLATFORM_ARGUMENT_SPEC
 from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import make_diff, read_text
 
 ARGUMENT_SPEC = dict(
     outcome=dict(type='dict'),
+    find_dump=dict(type='bool', default=False),
+    path=dict(type='path'),
+    config_file=dict(type='path'),
+    platform=PLATFORM_ARGUMENT_SPEC,
     state=dict(type='str', default='present', choices=['present', 'absent']),
     marker=dict(type='dict'),
     marker_path=dict(type='path', default=MARKER_PATH),
@@ -194,18 +237,36 @@ ARGUMENT_SPEC = dict(
 
 
 def check_params(params):
-    """The outcome record to keep (None for ``absent``); raises ``ProofError`` or ``MarkerError``."""
+    """The outcome record to keep (None for ``absent`` and for ``find_dump``, which judges the dump itself);
+    raises ``ProofError`` or ``MarkerError``."""
     if params['state'] == 'absent':
         given = [name for name in ('outcome', 'marker') if params[name] is not None]
+        given += ['find_dump'] if params['find_dump'] else []
         if given:
             raise ProofError('%s: not used with state=absent, which forgets every recorded test; leave it out'
                              % ', '.join(given))
         return None
-    if params['outcome'] is None:
-        raise ProofError('outcome: required with state=present; pass the outcome of crashdump.kdump.vmcore_info')
+    if params['find_dump'] and params['outcome'] is not None:
+        raise ProofError('outcome, find_dump: give one of them - the outcome of crashdump.kdump.vmcore_info, or '
+                         'find_dump=true to find and judge the dump on this host')
+    if not params['find_dump'] and params['outcome'] is None:
+        raise ProofError('outcome: required with state=present; pass the outcome of crashdump.kdump.vmcore_info, '
+                         'or set find_dump=true')
     if params['marker'] is not None:
         validate_marker(params['marker'], 'marker')
-    return check_outcome(params['outcome'])
+    return None if params['find_dump'] else check_outcome(params['outcome'])
+
+
+def judge_dump_here(module, params):
+    """``(dumps, outcome)`` for ``find_dump``: the capture directories the crash test left in this host's dump
+    directory - those not there when the marker was written - and the test's outcome from them."""
+    marker = check_tested_marker(read_marker(params['marker_path']), read_boot_id(), params['marker_path'],
+                                 params['marker'])
+    directory, why_not = local_dump_dir(module, params['path'], params['config_file'], params['platform'])
+    if directory is None:
+        raise ProofError('find_dump: %s' % why_not)
+    dumps = new_dump_verdicts(directory, known_names=marker['capture_dirs'])
+    return dumps, check_outcome(classify_outcome(True, dumps, directory))
 
 
 def recorded(params, outcome, existing):
@@ -239,9 +300,12 @@ def main():
         before_text = read_text(path)
     except (ProofError, MarkerError, IOError, OSError) as error:
         module.fail_json(msg=str(error), changed=False)
-    if outcome is None:
+    if params['state'] == 'absent':
         forget(module, path, before_text)
+    dumps = None
     try:
+        if params['find_dump']:
+            dumps, outcome = judge_dump_here(module, params)
         existing = parse_proof(before_text, path)
         after = recorded(params, outcome, existing)
     except NotCrashedError as error:
@@ -252,6 +316,8 @@ def main():
     after_text = render_proof(after)
     result = dict(changed=after != existing, path=path, outcome=outcome, last_test=after['last_test'],
                   proof=after['proof'])
+    if dumps is not None:
+        result['dumps'] = dumps
     if module._diff:
         result['diff'] = make_diff(path, before_text, after_text)
     if result['changed'] and not module.check_mode:

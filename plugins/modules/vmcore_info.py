@@ -298,13 +298,8 @@ dumps:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import (
-    check_client,
-    list_capture_dirs,
-    parse_since,
-    select_new,
-)
-from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import inspect_capture, summarize
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import check_client, parse_since
+from ansible_collections.crashdump.kdump.plugins.module_utils.capture.verdict import new_dump_verdicts, summarize
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker import (
     MARKER_PATH,
     MarkerError,
@@ -313,12 +308,8 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker imp
     validate_marker,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.outcome import classify_outcome
-from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import configured_local_dir
-from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import (
-    PLATFORM_ARGUMENT_SPEC,
-    PlatformError,
-    probe_platform,
-)
+from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_target import local_dump_dir
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import PLATFORM_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
     path=dict(type='path'),
@@ -329,20 +320,6 @@ ARGUMENT_SPEC = dict(
 )
 REQUIRED_BY = {'client': ('path',)}
 STORED_MARKER = 'marker'
-
-
-def dump_path(module):
-    """The directory to search: the option, or the configured local dump directory."""
-    if module.params['path']:
-        return module.params['path']
-    try:
-        platform = probe_platform(module, module.params['platform'])
-    except PlatformError as error:
-        module.fail_json(msg='%s; or give path' % error)
-    directory, why_not = configured_local_dir(platform, module.params['config_file'])
-    if directory is None:
-        module.fail_json(msg='%s; give path' % why_not)
-    return directory
 
 
 def stored_marker():
@@ -383,9 +360,11 @@ def main():
         since_epoch, known_names, marker = since_filter(module.params['since'], client)
     except (ValueError, MarkerError) as error:
         module.fail_json(msg=str(error))
-    path = dump_path(module)
-    capture_dirs = select_new(list_capture_dirs(path, client=client), since_epoch, known_names)
-    dumps = [inspect_capture(entry) for entry in capture_dirs]
+    path, why_not = local_dump_dir(module, module.params['path'], module.params['config_file'],
+                                   module.params['platform'])
+    if path is None:
+        module.fail_json(msg=why_not)
+    dumps = new_dump_verdicts(path, since_epoch, known_names, client)
     result = dict(changed=False, dump_path=path, client=client, dumps=dumps, **summarize(dumps))
     boot_changed = None
     if marker is not None:

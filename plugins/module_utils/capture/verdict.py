@@ -27,7 +27,9 @@ import re
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.dirs import (
     SUSE_INCOMPLETE_TEXT,
     classify_files,
+    list_capture_dirs,
     parse_test_status,
+    select_new,
     whole_file_compression,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.vmcore_format import inspect_dump_file
@@ -142,3 +144,10 @@ def summarize(verdicts):
         'newest': newest['name'] if newest else None,
         'newest_complete': newest['complete'] if newest else None,
     }
+
+
+def new_dump_verdicts(dump_path, since_epoch=None, known_names=None, client=None):
+    """Verdicts (``inspect_capture``) of the capture directories below ``dump_path`` written since a
+    test began - after ``since_epoch`` and/or not in ``known_names`` (``select_new``) - oldest first."""
+    return [inspect_capture(entry)
+            for entry in select_new(list_capture_dirs(dump_path, client=client), since_epoch, known_names)]

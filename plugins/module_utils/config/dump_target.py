@@ -37,6 +37,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.config.dump_dir im
     parse_proc_mounts,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.common.file_update import read_text
+from ansible_collections.crashdump.kdump.plugins.module_utils.common.platform import PlatformError, probe_platform
 from ansible_collections.crashdump.kdump.plugins.module_utils.config.backend_debian import (
     DEFAULT_CONFIG_FILE as DEBIAN_CONFIG_FILE,
     DEFAULT_COREDIR,
@@ -123,3 +124,18 @@ def configured_local_dir(platform, config_file=None):
         return None, 'dumps go to %s target %s (%s), not to a directory on this host' % (
             target['type'], target['location'] or target['path'], target['config_file'])
     return target['local_dir'], None
+
+
+def local_dump_dir(module, path=None, config_file=None, platform='auto'):
+    """``(directory, None)``: ``path`` when given, else the local directory the host's kdump
+    configuration saves captures in; ``(None, why)`` when neither names one."""
+    if path:
+        return path, None
+    try:
+        found = probe_platform(module, platform)
+    except PlatformError as error:
+        return None, '%s; or give path' % error
+    directory, why_not = configured_local_dir(found, config_file)
+    if directory is None:
+        return None, '%s; give path' % why_not
+    return directory, None

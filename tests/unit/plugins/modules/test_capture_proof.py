@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import stat
 
 import pytest
@@ -16,6 +17,7 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker imp
 from ansible_collections.crashdump.kdump.plugins.modules import capture_proof
 from ansible_collections.crashdump.kdump.tests.unit.marker_samples import COVERED
 
+VMCORE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'vmcore')
 BOOT = '0b3c3a4e-8a0c-4d0e-9d43-3e8f7d2b6a11'
 CRASHED_BOOT = '7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0'
 COMPLETE = {'outcome': 'complete', 'complete': True, 'dump': '/var/crash/202601261040/dump.202601261040',
@@ -170,9 +172,13 @@ def test_the_guard_fails_clearly_and_writes_nothing(run_module, host, setup, mes
     ({'state': 'forgotten'}, ['state', 'present, absent']),
     ({'state': 'absent'}, ['outcome', 'not used with state=absent']),
     ({'marker': {'boot_id': CRASHED_BOOT}}, ['marker', 'lacks triggered_at, capture_dirs']),
+    ({'find_dump': True}, ['outcome, find_dump', 'give one of them']),
+    ({'state': 'absent', 'outcome': None, 'find_dump': True}, ['find_dump', 'not used with state=absent']),
+    ({'outcome': None, 'find_dump': 'perhaps'}, ['find_dump', 'bool']),
     ({'proof_path': '/srv/kdump/proof.json'}, ['proof_path']),
 ], ids=['outcome-not-a-dict', 'outcome-refused', 'outcome-current', 'outcome-unknown', 'complete-mismatch', 'outcome-without-dump',
-        'outcome-left-out', 'state-not-a-choice', 'outcome-with-absent', 'marker-malformed', 'unknown-parameter'])
+        'outcome-left-out', 'state-not-a-choice', 'outcome-with-absent', 'marker-malformed', 'unknown-parameter', 'find-dump-and-outcome',
+        'find-dump-with-absent', 'find-dump-not-a-bool'])
 def test_bad_input_fails_names_the_parameter_and_changes_nothing(run_module, host, params, words):
     run_module(capture_proof.main, host.args(outcome=INCOMPLETE))
     before, marker_before = host.proof_bytes(), host.marker_path.read_bytes()
@@ -201,3 +207,85 @@ def test_absent_removes_a_garbled_proof_file(run_module, host):
     host.proof_path.write_text(u'{"last_test": ')
     result, failed = run_module(capture_proof.main, {'state': 'absent'})
     assert not failed and result['changed'] and not host.proof_path.exists()
+
+
+def capture_dir(root, name, files):
+    """A capture directory under ``root`` holding copies of dump fixtures."""
+    directory = root / name
+    directory.mkdir(parents=True)
+    for file_name, fixture in files.items():
+        shutil.copy(os.path.join(VMCORE, fixture), str(directory / file_name))
+    return directory
+
+
+@pytest.fixture
+def dump_dir(tmp_path):
+    """The dump directory with the capture the marker lists (one from before the test)."""
+    root = tmp_path / 'crash'
+    capture_dir(root, '202601251000', {'dump.202601251000': 'flat_kdump_zlib_d31.bin'})
+    return root
+
+
+def find_dump_args(host, dump_dir, **params):
+    return host.args(outcome=None, find_dump=True, path=str(dump_dir), **params)
+
+
+def test_find_dump_judges_the_tests_own_dump_and_records_it(run_module, host, dump_dir):
+    new = capture_dir(dump_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin',
+                                                 'dmesg.202601261040': 'debian12_dmesg_panic.txt'})
+    result, failed = run_module(capture_proof.main, find_dump_args(host, dump_dir, marker=host.marker), diff=True)
+    assert not failed and result['changed']
+    assert [dump['name'] for dump in result['dumps']] == ['202601261040']
+    assert result['outcome'] == {'outcome': 'complete', 'complete': True, 'dump': str(new / 'dump.202601261040'),
+                                 'detail': 'the capture left a complete flattened dump in %s' % new}
+    assert host.stored()['proof']['dump'] == str(new / 'dump.202601261040')
+    assert json.loads(result['diff']['after'])['last_test']['outcome'] == 'complete'
+    again, failed = run_module(capture_proof.main, find_dump_args(host, dump_dir))
+    assert not failed and not again['changed']
+
+
+@pytest.mark.parametrize('files, outcome, words', [
+    (None, 'no_capture', 'left no new capture directory in'),
+    ({'dump-incomplete': 'flat_kdump_no_trailer.bin'}, 'incomplete', 'dump-incomplete is present'),
+], ids=['nothing-new', 'ran-out-of-memory'])
+def test_find_dump_records_a_failed_capture_and_keeps_no_proof(run_module, host, dump_dir, files, outcome, words):
+    if files:
+        capture_dir(dump_dir, '202601261040', files)
+    result, failed = run_module(capture_proof.main, find_dump_args(host, dump_dir))
+    assert not failed and result['changed']
+    assert (result['outcome']['outcome'], result['outcome']['complete']) == (outcome, False)
+    assert words in result['outcome']['detail']
+    assert host.stored()['last_test']['outcome'] == outcome and host.stored()['proof'] is None
+
+
+def test_find_dump_before_the_crash_fails_not_crashed_and_writes_nothing(run_module, host, dump_dir):
+    host.write_marker(boot_id=BOOT)
+    capture_dir(dump_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin'})
+    result, failed = run_module(capture_proof.main, find_dump_args(host, dump_dir))
+    assert failed and 'has not crashed' in result['msg'] and not result['changed']
+    assert result['outcome']['outcome'] == 'not_crashed' and host.proof_bytes() is None
+
+
+def test_find_dump_check_mode_judges_but_writes_nothing(run_module, host, dump_dir):
+    capture_dir(dump_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin'})
+    result, failed = run_module(capture_proof.main, find_dump_args(host, dump_dir), check_mode=True)
+    assert not failed and result['changed'] and result['outcome']['outcome'] == 'complete'
+    assert host.proof_bytes() is None
+
+
+def test_find_dump_of_a_remote_target_fails_naming_find_dump(run_module, host, tmp_path):
+    conf = tmp_path / 'kdump.conf'
+    conf.write_text(u'ssh kdump@dump.example.com\npath /srv/crash\n')
+    result, failed = run_module(capture_proof.main, host.args(outcome=None, find_dump=True, platform='el9',
+                                                               config_file=str(conf)))
+    assert failed and result['msg'].startswith('find_dump: dumps go to ssh target') and 'give path' in result['msg']
+    assert host.proof_bytes() is None
+
+
+def test_find_dump_reads_the_dump_directory_from_the_debian_configuration(run_module, host, dump_dir, tmp_path):
+    defaults = tmp_path / 'kdump-tools'
+    defaults.write_text(u'USE_KDUMP=1\nKDUMP_COREDIR="%s"\n' % dump_dir)
+    capture_dir(dump_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin'})
+    result, failed = run_module(capture_proof.main, host.args(outcome=None, find_dump=True, platform='debian',
+                                                               config_file=str(defaults)))
+    assert not failed and result['outcome']['dump'] == str(dump_dir / '202601261040' / 'dump.202601261040')
