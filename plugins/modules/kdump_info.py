@@ -42,6 +42,15 @@ options:
         RV(containment.capture_panic) and digested with O(config_file) for RV(proof).
     type: path
     default: /etc/sysconfig/kdump
+  crashkernel:
+    description:
+      - A reservation the playbook asks for, written as the O(crashdump.kdump.crashkernel#module:value) of
+        M(crashdump.kdump.crashkernel) (V(default), a size, ranges, C(,high)). RV(crashkernel.requested) then says
+        what it reserves on this host and what the platform recommends - the numbers a crash test checks the
+        reservation against, without another module call.
+      - Checked as M(crashdump.kdump.crashkernel) checks it; a value it would refuse fails the task, naming this
+        option.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - crashdump.kdump.platform
@@ -121,9 +130,14 @@ crashkernel:
     - C(configured) - C(crashkernel=) of the default boot entry (null when none or unreadable, then
       C(configured_error) says why); C(running) - from C(/proc/cmdline); C(reserved_bytes) - from
       C(/sys/kernel/kexec_crash_size).
+    - C(requested), with O(crashkernel) only - C(value) (the value asked for, V(default) resolved),
+      C(effective)/C(effective_bytes) (what it reserves for this host's RAM) and C(recommended)/C(recommended_bytes)
+      (the distribution default for this host, null when unknown), as M(crashdump.kdump.crashkernel) returns them.
   returned: always
   type: dict
-  sample: {"configured": "256M", "running": "256M", "reserved_bytes": 268435456}
+  sample: {"configured": "256M", "running": "256M", "reserved_bytes": 268435456,
+           "requested": {"value": "256M", "effective": "256M", "effective_bytes": 268435456,
+                         "recommended": "192M", "recommended_bytes": 201326592}}
 config:
   description:
     - Dump target summary - C(type) (C(local), a filesystem type, C(nfs), C(ssh), C(raw), C(virtiofs), C(ftp),
@@ -258,6 +272,7 @@ containment:
 '''
 
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -283,9 +298,12 @@ from ansible_collections.crashdump.kdump.plugins.module_utils.capture.marker imp
     read_boot_id,
     read_marker,
 )
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.defaults import distro_default
+from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.plan import resolve_request
 from ansible_collections.crashdump.kdump.plugins.module_utils.reservation.syntax import (
     CrashkernelError,
     effective_crashkernel,
+    format_size,
     split_args,
 )
 from ansible_collections.crashdump.kdump.plugins.module_utils.capture.space import (
@@ -317,6 +335,7 @@ ARGUMENT_SPEC = dict(
     estimate_dump_size=dict(type='bool', default=True),
     config_file=dict(type='path'),
     sysconfig_file=dict(type='path', default='/etc/sysconfig/kdump'),
+    crashkernel=dict(type='str'),
     platform=PLATFORM_ARGUMENT_SPEC,
 )
 
@@ -345,6 +364,23 @@ def crashkernel_facts(module, platform, reserved_bytes):
     if error:
         facts['configured_error'] = error
     return facts
+
+
+def requested_reservation(module, platform, value):
+    """What crashkernel=VALUE reserves on this host and what the platform recommends, as the crashkernel
+    module resolves them; raises ``CrashkernelError`` naming the ``crashkernel`` option."""
+    machine = os.uname()[4]
+    default_value, _source = distro_default(module, platform, machine)
+    try:
+        request = resolve_request('present', value, None, platform.name, platform.family, machine,
+                                  read_system_ram()[0], default_value)
+    except CrashkernelError as error:
+        raise CrashkernelError('crashkernel: %s' % re.sub(r'^value: ', '', str(error)))
+    return {'value': request.value,
+            'effective': format_size(request.effective_bytes) if request.effective_bytes else None,
+            'effective_bytes': request.effective_bytes,
+            'recommended': format_size(request.recommended_bytes) if request.recommended_bytes else None,
+            'recommended_bytes': request.recommended_bytes}
 
 
 def space_facts(module, target):
@@ -413,6 +449,12 @@ def main():
         platform = probe_platform(module, module.params['platform'])
     except PlatformError as error:
         module.fail_json(msg=str(error))
+    requested = None
+    if module.params['crashkernel'] is not None:
+        try:
+            requested = requested_reservation(module, platform, module.params['crashkernel'])
+        except CrashkernelError as error:
+            module.fail_json(msg=str(error))
     backend = backend_for(platform)
     service = observe(module, backend, module.get_bin_path('systemctl', required=True))
     target = read_dump_target(platform, module.params['config_file'])
@@ -437,6 +479,8 @@ def main():
         proof=proof_facts(module, platform, target, service['reserved_bytes']),
         containment=containment_facts(module, platform, target['config_file']),
     )
+    if requested is not None:
+        result['crashkernel']['requested'] = requested
     if service['operational'] is None:
         result['operational_reason'] = service['kexec_reason']
     module.exit_json(**result)

@@ -295,3 +295,33 @@ def test_the_proof_survives_json_as_written(run_module, debian_host):
         stored = json.load(handle)
     assert stored['proof']['covered']['kernel_release'] == '6.1.0-28-amd64'
     assert stored['proof']['covered']['config_digest']['files'][0]['path'] == str(debian_host['defaults'])
+
+
+@pytest.mark.parametrize('value, requested', [
+    ('256M', {'value': '256M', 'effective': '256M', 'effective_bytes': 256 << 20,
+              'recommended': '128M', 'recommended_bytes': 128 << 20}),
+    ('1G-4G:192M,4G-:384M', {'value': '1G-4G:192M,4G-:384M', 'effective': '192M', 'effective_bytes': 192 << 20,
+                             'recommended': '128M', 'recommended_bytes': 128 << 20}),
+    ('default', {'value': '384M-:128M', 'effective': '128M', 'effective_bytes': 128 << 20,
+                 'recommended': '128M', 'recommended_bytes': 128 << 20}),
+], ids=['size', 'ranges', 'default'])
+def test_a_requested_reservation_is_resolved_for_this_host(run_module, debian_host, value, requested):
+    result, failed = run_module(kdump_info.main, {'platform': 'debian', 'config_file': str(debian_host['defaults']),
+                                                  'crashkernel': value})
+    assert not failed
+    assert result['crashkernel'] == {'configured': '256M', 'running': '256M', 'reserved_bytes': 256 << 20,
+                                     'requested': requested}
+
+
+@pytest.mark.parametrize('value, words', [
+    ('lots', ['crashkernel:', 'lots']),
+    ('1536M', ['crashkernel: crashkernel=1536M reserves 1536M, more than half']),
+    ('auto', ['crashkernel: crashkernel=auto is only understood by RHEL 8']),
+], ids=['not-a-size', 'more-than-half', 'auto-off-el8'])
+def test_a_bad_requested_reservation_fails_naming_the_option(run_module, debian_host, value, words):
+    result, failed = run_module(kdump_info.main, {'platform': 'debian', 'config_file': str(debian_host['defaults']),
+                                                  'crashkernel': value})
+    assert failed
+    for word in words:
+        assert word in result['msg'], result['msg']
+    assert not result['msg'].startswith('crashkernel: value:')
