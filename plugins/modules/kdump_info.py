@@ -45,9 +45,9 @@ options:
   crashkernel:
     description:
       - A reservation the playbook asks for, written as the O(crashdump.kdump.crashkernel#module:value) of
-        M(crashdump.kdump.crashkernel) (V(default), a size, ranges, C(,high)). RV(crashkernel.requested) then says
-        what it reserves on this host and what the platform recommends - the numbers a crash test checks the
-        reservation against, without another module call.
+        M(crashdump.kdump.crashkernel) (V(default), a size, ranges, C(,high)). C(requested) in RV(crashkernel)
+        then says what it reserves on this host and what the platform recommends - the numbers a crash test checks
+        the reservation against, without another module call.
       - Checked as M(crashdump.kdump.crashkernel) checks it; a value it would refuse fails the task, naming this
         option.
     type: str

@@ -276,8 +276,8 @@ def test_find_dump_check_mode_judges_but_writes_nothing(run_module, host, dump_d
 def test_find_dump_of_a_remote_target_fails_naming_find_dump(run_module, host, tmp_path):
     conf = tmp_path / 'kdump.conf'
     conf.write_text(u'ssh kdump@dump.example.com\npath /srv/crash\n')
-    result, failed = run_module(capture_proof.main, host.args(outcome=None, find_dump=True, platform='el9',
-                                                               config_file=str(conf)))
+    args = host.args(outcome=None, find_dump=True, platform='el9', config_file=str(conf))
+    result, failed = run_module(capture_proof.main, args)
     assert failed and result['msg'].startswith('find_dump: dumps go to ssh target') and 'give path' in result['msg']
     assert host.proof_bytes() is None
 
@@ -286,6 +286,6 @@ def test_find_dump_reads_the_dump_directory_from_the_debian_configuration(run_mo
     defaults = tmp_path / 'kdump-tools'
     defaults.write_text(u'USE_KDUMP=1\nKDUMP_COREDIR="%s"\n' % dump_dir)
     capture_dir(dump_dir, '202601261040', {'dump.202601261040': 'debian12_dump_head_tail.bin'})
-    result, failed = run_module(capture_proof.main, host.args(outcome=None, find_dump=True, platform='debian',
-                                                               config_file=str(defaults)))
+    args = host.args(outcome=None, find_dump=True, platform='debian', config_file=str(defaults))
+    result, failed = run_module(capture_proof.main, args)
     assert not failed and result['outcome']['dump'] == str(dump_dir / '202601261040' / 'dump.202601261040')
