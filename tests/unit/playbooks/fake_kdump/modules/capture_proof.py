@@ -1,7 +1,7 @@
 # Copyright: Contributors to the crashdump.kdump project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fake crashdump.kdump.capture_proof: the outcome as judged (with ``find_dump``, judged here as the fake
-vmcore_info does: a complete dump when the reservation holds ``captures_from``, else none), nothing recorded."""
+"""Fake crashdump.kdump.capture_proof: the outcome as judged - with ``find_dump`` judged here, a complete dump
+when the reservation holds ``captures_from``, else none - nothing recorded."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
